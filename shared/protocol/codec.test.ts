@@ -8,8 +8,8 @@ import {
   requestHeaderVersion,
   responseHeaderVersion,
 } from './frame.js';
-import { ApiVersionsRequest, ApiVersionsResponse } from './generated/api-versions.js';
 import { ApiKey, apis } from './generated/api-keys.js';
+import { ApiVersionsRequest, ApiVersionsResponse } from './generated/api-versions.js';
 import { ConsumerProtocolSubscription } from './generated/consumer-protocol.js';
 import { ErrorCode } from './generated/error-codes.js';
 import { FetchRequest } from './generated/fetch.js';
@@ -67,7 +67,9 @@ describe('bytes derived by hand from the protocol guide', () => {
     expect(hex(ApiVersionsResponse.encode(base, 3))).toBe('0000' + '01' + '00000000' + '00');
     const withTags = ApiVersionsResponse.encode({ ...base, zkMigrationReady: true, finalizedFeaturesEpoch: 5n }, 3);
     // Two tagged fields: tag 1 (epoch, 8 bytes) then tag 3 (bool, 1 byte).
-    expect(hex(withTags)).toBe('0000' + '01' + '00000000' + '02' + '01' + '08' + '0000000000000005' + '03' + '01' + '01');
+    expect(hex(withTags)).toBe(
+      '0000' + '01' + '00000000' + '02' + '01' + '08' + '0000000000000005' + '03' + '01' + '01',
+    );
     const back = ApiVersionsResponse.decode(withTags, 3);
     expect(back.zkMigrationReady).toBe(true);
     expect(back.finalizedFeaturesEpoch).toBe(5n);
@@ -76,7 +78,12 @@ describe('bytes derived by hand from the protocol guide', () => {
   it('Produce v3 request: nullable transactional id, int32-sized records', () => {
     const records = bytes('0102030405');
     const b = ProduceRequest.encode(
-      { transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: 't', partitionData: [{ index: 2, records }] }] },
+      {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 30000,
+        topicData: [{ name: 't', partitionData: [{ index: 2, records }] }],
+      },
       3,
     );
     expect(hex(b)).toBe(
@@ -88,10 +95,17 @@ describe('bytes derived by hand from the protocol guide', () => {
 
   it('Produce v9 request: compact records length is N+1', () => {
     const b = ProduceRequest.encode(
-      { transactionalId: 'tx', acks: 1, timeoutMs: 1, topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }] },
+      {
+        transactionalId: 'tx',
+        acks: 1,
+        timeoutMs: 1,
+        topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }],
+      },
       9,
     );
-    expect(hex(b)).toBe('03' + '7478' + '0001' + '00000001' + '02' + '02' + '74' + '02' + '00000000' + '00' + '00' + '00' + '00');
+    expect(hex(b)).toBe(
+      '03' + '7478' + '0001' + '00000001' + '02' + '02' + '74' + '02' + '00000000' + '00' + '00' + '00' + '00',
+    );
   });
 
   it('ConsumerProtocolSubscription is never flexible', () => {
@@ -144,7 +158,10 @@ describe('hostile input', () => {
   });
 
   it('errors name the nested field', () => {
-    const ok = ProduceRequest.encode({ acks: 1, topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }] }, 3);
+    const ok = ProduceRequest.encode(
+      { acks: 1, topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }] },
+      3,
+    );
     const truncated = ok.subarray(0, ok.length - 2);
     expect(() => ProduceRequest.decode(truncated, 3)).toThrow(/topicData\[0\]\.partitionData\[0\]\.records/);
   });

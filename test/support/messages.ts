@@ -41,7 +41,12 @@ const isStruct = (t: FieldType): t is StructSchema => typeof t === 'object' && '
 
 const TEXT = ['', 'a', 'topic-1', 'ünïcödé', '𝄞 clef', 'x'.repeat(40), '中文字符'];
 
-export function randomMessage(schema: MessageSchema, version: number, mode: Mode, seed: number): Record<string, unknown> {
+export function randomMessage(
+  schema: MessageSchema,
+  version: number,
+  mode: Mode,
+  seed: number,
+): Record<string, unknown> {
   const next = rng(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
