@@ -148,6 +148,7 @@ describe('hostile input', () => {
     const err = (() => {
       try {
         ProduceRequest.decode(b, 3);
+        return undefined;
       } catch (e) {
         return e;
       }
