@@ -101,19 +101,28 @@ export function encodeRequest<K extends ApiKey>(
   return w.finish();
 }
 
-/** Writes a response header and body; chunks keep large record batches by reference. */
+function writeResponse<K extends ApiKey>(
+  apiKey: K,
+  apiVersion: number,
+  correlationId: number,
+  body: Init<ApiMessages[K]['response']>,
+): Writer {
+  const api = apis.get(apiKey) as ApiDefinition<K> | undefined;
+  if (api === undefined) throw new Error(`unknown API key ${apiKey}`);
+  const w = new Writer();
+  ResponseHeader.write(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
+  api.response.write(w, body, apiVersion);
+  return w;
+}
+
+/** Encodes a response frame as chunks that keep large record batches by reference (for vectored writes). */
 export function encodeResponseChunks<K extends ApiKey>(
   apiKey: K,
   apiVersion: number,
   correlationId: number,
   body: Init<ApiMessages[K]['response']>,
 ): Uint8Array[] {
-  const api = apis.get(apiKey) as ApiDefinition<K> | undefined;
-  if (api === undefined) throw new Error(`unknown API key ${apiKey}`);
-  const w = new Writer();
-  ResponseHeader.write(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
-  api.response.write(w, body, apiVersion);
-  return w.finishChunks();
+  return writeResponse(apiKey, apiVersion, correlationId, body).finishChunks();
 }
 
 /** Encodes a response frame (header and body, without the size prefix). */
@@ -123,12 +132,7 @@ export function encodeResponse<K extends ApiKey>(
   correlationId: number,
   body: Init<ApiMessages[K]['response']>,
 ): Uint8Array {
-  const api = apis.get(apiKey) as ApiDefinition<K> | undefined;
-  if (api === undefined) throw new Error(`unknown API key ${apiKey}`);
-  const w = new Writer();
-  ResponseHeader.write(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
-  api.response.write(w, body, apiVersion);
-  return w.finish();
+  return writeResponse(apiKey, apiVersion, correlationId, body).finish();
 }
 
 /** Decodes a response frame for a request of the given API and version. */

@@ -100,6 +100,17 @@ export interface MessagesResult {
   readonly apis: readonly OracleApi[];
 }
 
+export interface ProduceRunRequest {
+  readonly bootstrap: string;
+  readonly topic: string;
+  readonly partition?: number;
+  /** Kafka's compression.type: none, gzip, snappy, lz4, zstd. */
+  readonly compression?: string;
+  readonly lingerMs?: number;
+  readonly acks?: string;
+  readonly records: readonly BuildRecord[];
+}
+
 export interface BuildRecord {
   /** Only with explicit offsets (appendWithOffset); otherwise offsets follow baseOffset. */
   readonly offset?: bigint | string;
@@ -446,6 +457,16 @@ export class Oracle {
       throw new Error('oracle readRecords answer is malformed');
     }
     return { batches: response.batches as OracleBatch[], trailingBytes: response.trailingBytes };
+  }
+
+  /**
+   * Runs Kafka's KafkaProducer (idempotence off) against `bootstrap` and waits
+   * until every record is acknowledged; the listener sees the Java producer's own bytes.
+   */
+  async produce(request: ProduceRunRequest): Promise<number> {
+    const response = expectOk(await this.call({ ...request, op: 'produce' }));
+    if (typeof response.sent !== 'number') throw new Error('oracle produce answer lacks sent');
+    return response.sent;
   }
 
   /** Ends the JVM's input and waits for it to exit; kills it if it lingers. */

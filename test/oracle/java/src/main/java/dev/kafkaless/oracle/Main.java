@@ -19,7 +19,7 @@ import org.apache.kafka.common.utils.AppInfoParser;
  * Serves newline-delimited JSON requests on stdin, one response line per request on stdout, in order.
  * A request that fails for any reason becomes {"id":…,"ok":false,"error":…,"errorClass":…}; the loop only
  * ends at end of input. Ops: ping, messages, encode, decode ({@link MessageCodec}); buildRecords,
- * readRecords ({@link RecordsCodec}). Bytes travel as standard padded base64; int64 values leave as
+ * readRecords ({@link RecordsCodec}); produce ({@link ProducerRun}). Bytes travel as standard padded base64; int64 values leave as
  * decimal strings and may arrive as JSON numbers or decimal strings.
  */
 public final class Main {
@@ -72,7 +72,7 @@ public final class Main {
     }
 
     private static ObjectNode dispatch(ObjectNode request, MessageCodec messages, RecordsCodec records)
-        throws ReflectiveOperationException {
+        throws Exception {
         String op = Json.requiredText(request, "op");
         switch (op) {
             case "ping":
@@ -87,6 +87,8 @@ public final class Main {
                 return records.build(request);
             case "readRecords":
                 return records.read(request);
+            case "produce":
+                return ProducerRun.produce(request);
             default:
                 throw new IllegalArgumentException("unknown op '" + op + "'");
         }
