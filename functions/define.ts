@@ -1,0 +1,168 @@
+/**
+ * What a function is: a Kafka API, the versions it serves, and a handler from
+ * a decoded request to a response body. `functionApp` turns a set of them into
+ * one Hono app that verifies the invocation, decodes the frame, runs the
+ * handler and encodes the response frame.
+ *
+ * Kafka-level errors are response fields set by handlers, not exceptions. An
+ * exception from a handler becomes a 500, and the proxy answers the client
+ * with that API's error response.
+ */
+
+import { Hono } from 'hono';
+import { Header, INVOKE_PATH, type InvocationContext, readContext, verifyInvocation } from '../shared/invocation.js';
+import type { Logger } from '../shared/log.js';
+import { encodeResponseChunks, readRequestHeader } from '../shared/protocol/frame.js';
+import type { ApiKey, ApiMessages } from '../shared/protocol/generated/api-keys.js';
+import { apis } from '../shared/protocol/generated/api-keys.js';
+import { DecodeError } from '../shared/protocol/primitives.js';
+import { type Init, inRange, type VersionRange } from '../shared/protocol/schema.js';
+import type { BlobStore, MetaStore } from '../shared/storage/types.js';
+
+/** Cluster-wide settings functions read (broker-level Kafka configs and our own). */
+export interface ClusterConfig {
+  readonly clusterId: string;
+  /** The node id every proxy advertises for itself. */
+  readonly nodeId: number;
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+  /** Broker-level defaults for topic configs, by Kafka name, overriding Kafka's own defaults. */
+  readonly topicDefaults: Readonly<Record<string, string>>;
+}
+
+/** What every handler is handed: storage, configuration, logging, the clock. */
+export interface FunctionEnv {
+  readonly meta: MetaStore;
+  readonly blobs: BlobStore;
+  readonly config: ClusterConfig;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+export interface HandlerInput<K extends ApiKey> {
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly body: ApiMessages[K]['request'];
+  readonly ctx: InvocationContext;
+  readonly env: FunctionEnv;
+}
+
+/** Returned by a handler when Kafka sends no response (Produce with acks=0). */
+export const NO_RESPONSE = Symbol('no response');
+
+export interface KafkaFunction<K extends ApiKey = ApiKey> {
+  readonly apiKey: K;
+  /** Versions served; ApiVersions advertises exactly these. */
+  readonly versions: VersionRange;
+  handle(input: HandlerInput<K>): Promise<Init<ApiMessages[K]['response']> | typeof NO_RESPONSE>;
+}
+
+export function defineFunction<K extends ApiKey>(fn: KafkaFunction<K>): KafkaFunction<K> {
+  const api = apis.get(fn.apiKey);
+  if (api === undefined) throw new Error(`no API with key ${fn.apiKey}`);
+  const [lo, hi] = fn.versions;
+  if (lo < api.validVersions[0] || hi > api.validVersions[1]) {
+    throw new Error(`${api.name} serves ${lo}-${hi}, beyond the definitions' ${api.validVersions.join('-')}`);
+  }
+  return fn;
+}
+
+export interface AppOptions {
+  /** Shared secrets; the first signs, any verifies. Empty only for in-process use in `kafkaless dev`. */
+  readonly secrets: readonly string[];
+  /** Refuse unsigned invocations (true unless the app is only ever called in-process). */
+  readonly requireSignature: boolean;
+}
+
+function failure(status: number, reason: string, close = false): Response {
+  const headers = new Headers({ 'content-type': 'text/plain' });
+  if (close) headers.set(Header.action, 'close');
+  return new Response(reason, { status, headers });
+}
+
+/** One Hono app serving the given functions on {@link INVOKE_PATH}, plus `/healthz`. */
+export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, options: AppOptions): Hono {
+  const byKey = new Map<number, KafkaFunction>(fns.map((f) => [f.apiKey, f]));
+  const app = new Hono();
+
+  app.get('/healthz', async (c) => {
+    try {
+      await env.meta.ping();
+      return c.text('ok');
+    } catch (e) {
+      return c.text(`storage unavailable: ${(e as Error).message}`, 503);
+    }
+  });
+
+  app.post(INVOKE_PATH, async (c) => {
+    const frame = new Uint8Array(await c.req.arrayBuffer());
+    const headers = c.req.raw.headers;
+    if (options.requireSignature) {
+      const verdict = await verifyInvocation(headers, frame, options.secrets, env.now());
+      if (!verdict.ok) {
+        env.log.warn('refused invocation', { reason: verdict.reason });
+        return failure(401, verdict.reason);
+      }
+    }
+    let header: ReturnType<typeof readRequestHeader>['header'];
+    let bodyOffset: number;
+    try {
+      ({ header, bodyOffset } = readRequestHeader(frame));
+    } catch (e) {
+      env.log.warn('undecodable request header', { error: (e as Error).message });
+      return failure(400, (e as Error).message, true);
+    }
+    const fn = byKey.get(header.apiKey);
+    const api = apis.get(header.apiKey as ApiKey);
+    if (fn === undefined || api === undefined) {
+      return failure(404, `no function serves API key ${header.apiKey}`, true);
+    }
+    // Kafka closes the connection on a request version it does not serve (ApiVersions aside, handled by its function).
+    if (!inRange(header.apiVersion, fn.versions) && header.apiKey !== 18) {
+      env.log.warn('unsupported request version', { api: api.name, version: header.apiVersion });
+      return failure(400, `${api.name} v${header.apiVersion} is not supported`, true);
+    }
+    let body: unknown;
+    try {
+      body = inRange(header.apiVersion, fn.versions)
+        ? api.request.decode(frame.subarray(bodyOffset), header.apiVersion)
+        : {};
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      env.log.warn('undecodable request', { api: api.name, version: header.apiVersion, error: e.message });
+      return failure(400, e.message, true);
+    }
+    const result = await fn.handle({
+      apiVersion: header.apiVersion,
+      correlationId: header.correlationId,
+      clientId: header.clientId,
+      body: body as never,
+      ctx: readContext(headers),
+      env,
+    });
+    if (result === NO_RESPONSE) return c.body(null, 204);
+    const version = inRange(header.apiVersion, fn.versions) ? header.apiVersion : 0;
+    const chunks = encodeResponseChunks(header.apiKey as ApiKey, version, header.correlationId, result as never);
+    // A stream of the chunks, so stored batches go out without being copied into one buffer.
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    return new Response(stream, {
+      status: 200,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(length) },
+    });
+  });
+
+  app.onError((e, c) => {
+    env.log.error('function failed', { error: e.message, stack: e.stack });
+    return c.text(e.message, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,177 @@
+/**
+ * The proxy ↔ function contract: how a Kafka request frame travels as an HTTP
+ * invocation, what connection context rides along in headers, and how the
+ * invocation is signed so a function can refuse anything the proxy did not send.
+ *
+ * Request:  POST <function base URL>/kafka, body = request frame (header + body,
+ *           no size prefix), headers below.
+ * Response: 200 with the response frame (header + body, no size prefix);
+ *           204 when Kafka sends no response (Produce with acks=0);
+ *           any other status is a failed invocation: the proxy answers the
+ *           client with a well-formed error response for that API, or closes
+ *           the connection when the function says `close` (as Kafka would).
+ *
+ * Uses only WebCrypto and fetch-standard types, so it runs on every FaaS runtime.
+ */
+
+export const INVOKE_PATH = '/kafka';
+
+export const Header = {
+  /** Unique id of the client's TCP connection at the proxy. */
+  connectionId: 'x-kafkaless-connection-id',
+  /** The client's address as host:port. */
+  clientAddress: 'x-kafkaless-client-address',
+  /** Authenticated principal, e.g. `User:alice`; `User:ANONYMOUS` without SASL. */
+  principal: 'x-kafkaless-principal',
+  /** The listener the client connected to, as the address to advertise: host:port. */
+  listener: 'x-kafkaless-listener',
+  /** Kafka API key of the frame, for routing and metrics without parsing. */
+  apiKey: 'x-kafkaless-api-key',
+  /** Milliseconds since the epoch after which the proxy stops waiting. */
+  deadline: 'x-kafkaless-deadline',
+  /** Milliseconds since the epoch when the proxy signed the invocation. */
+  timestamp: 'x-kafkaless-timestamp',
+  /** Lowercase hex HMAC-SHA256, see {@link signingString}; `v1=<hex>`, comma-separated while keys rotate. */
+  signature: 'x-kafkaless-signature',
+  /** On a failed invocation: `close` asks the proxy to close the client connection. */
+  action: 'x-kafkaless-action',
+} as const;
+
+/** Connection context a function receives with every invocation. */
+export interface InvocationContext {
+  connectionId: string;
+  clientAddress: string;
+  principal: string;
+  /** Where clients reach this cluster: what Metadata and FindCoordinator advertise. */
+  listener: { host: string; port: number };
+  /** Milliseconds since the epoch. */
+  deadline: number;
+}
+
+/** Signed fields, in order; the body enters as its SHA-256. */
+const SIGNED_HEADERS = [
+  Header.timestamp,
+  Header.connectionId,
+  Header.clientAddress,
+  Header.principal,
+  Header.listener,
+  Header.apiKey,
+  Header.deadline,
+] as const;
+
+/** How far a signature's timestamp may be from the function's clock. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+const encoder = new TextEncoder();
+
+function toHex(buffer: ArrayBuffer): string {
+  const b = new Uint8Array(buffer);
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
+  return s;
+}
+
+async function sha256Hex(body: Uint8Array): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', body as Uint8Array<ArrayBuffer>));
+}
+
+/** The exact string an invocation's HMAC covers. */
+export async function signingString(headers: Headers, body: Uint8Array): Promise<string> {
+  const lines = SIGNED_HEADERS.map((h) => `${h}:${headers.get(h) ?? ''}`);
+  lines.push(`body:${await sha256Hex(body)}`);
+  return lines.join('\n');
+}
+
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+const keyCache = new Map<string, Promise<HmacKey>>();
+
+function hmacKey(secret: string): Promise<HmacKey> {
+  let key = keyCache.get(secret);
+  if (key === undefined) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+/** Sets the timestamp and signature headers; signs with the first secret. */
+export async function signInvocation(
+  headers: Headers,
+  body: Uint8Array,
+  secret: string,
+  now = Date.now(),
+): Promise<void> {
+  headers.set(Header.timestamp, String(now));
+  const mac = await crypto.subtle.sign(
+    'HMAC',
+    await hmacKey(secret),
+    encoder.encode(await signingString(headers, body)),
+  );
+  headers.set(Header.signature, `v1=${toHex(mac)}`);
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Checks an invocation's signature against any of `secrets` (several while a
+ * key rotates) and its timestamp against the clock. Replay of a captured
+ * invocation inside the skew window is bounded by the timestamp; functions are
+ * idempotent where Kafka requires it (produce sequence numbers).
+ */
+export async function verifyInvocation(
+  headers: Headers,
+  body: Uint8Array,
+  secrets: readonly string[],
+  now = Date.now(),
+): Promise<VerifyResult> {
+  const signature = headers.get(Header.signature);
+  const timestamp = Number(headers.get(Header.timestamp));
+  if (!signature) return { ok: false, reason: 'unsigned invocation' };
+  if (!Number.isFinite(timestamp) || Math.abs(now - timestamp) > MAX_CLOCK_SKEW_MS) {
+    return { ok: false, reason: 'stale or missing invocation timestamp' };
+  }
+  const macs = signature
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith('v1='))
+    .map((s) => s.slice(3));
+  const data = encoder.encode(await signingString(headers, body));
+  for (const secret of secrets) {
+    const key = await hmacKey(secret);
+    for (const mac of macs) {
+      if (!/^[0-9a-f]{64}$/.test(mac)) continue;
+      const bytes = new Uint8Array(32);
+      for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(mac.slice(i * 2, i * 2 + 2), 16);
+      if (await crypto.subtle.verify('HMAC', key, bytes, data)) return { ok: true };
+    }
+  }
+  return { ok: false, reason: 'bad invocation signature' };
+}
+
+/** Reads the connection context from an invocation's headers. */
+export function readContext(headers: Headers): InvocationContext {
+  const listener = headers.get(Header.listener) ?? '127.0.0.1:9092';
+  const colon = listener.lastIndexOf(':');
+  return {
+    connectionId: headers.get(Header.connectionId) ?? '',
+    clientAddress: headers.get(Header.clientAddress) ?? '',
+    principal: headers.get(Header.principal) ?? 'User:ANONYMOUS',
+    listener: { host: listener.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(listener.slice(colon + 1)) },
+    deadline: Number(headers.get(Header.deadline) ?? Date.now() + 30_000),
+  };
+}
+
+/** Writes the connection context into an invocation's headers. */
+export function writeContext(headers: Headers, ctx: InvocationContext, apiKey: number): void {
+  headers.set(Header.connectionId, ctx.connectionId);
+  headers.set(Header.clientAddress, ctx.clientAddress);
+  headers.set(Header.principal, ctx.principal);
+  const host = ctx.listener.host.includes(':') ? `[${ctx.listener.host}]` : ctx.listener.host;
+  headers.set(Header.listener, `${host}:${ctx.listener.port}`);
+  headers.set(Header.apiKey, String(apiKey));
+  headers.set(Header.deadline, String(ctx.deadline));
+}

@@ -1,0 +1,142 @@
+/**
+ * Storage contracts. The MetaStore keeps metadata and the log index (Redis in
+ * production, memory for `kafkaless dev` and unit tests); the BlobStore keeps
+ * record batches as immutable objects (S3 / SeaweedFS, or memory). Both
+ * implementations of each pass one conformance suite.
+ *
+ * Storage knows no Kafka API: it speaks of topics, partitions, offsets and
+ * byte ranges. Offsets and timestamps are bigint.
+ *
+ * Interfaces are grouped by area; later areas (groups, producers,
+ * transactions, ACLs, SCRAM, schemas) join as further members of MetaStore.
+ */
+
+/** A topic as stored. Configs hold only what was set explicitly; defaults live in the config table. */
+export interface TopicRecord {
+  readonly name: string;
+  /** Kafka's 22-character base64url UUID. */
+  readonly id: string;
+  readonly partitions: number;
+  readonly configs: Readonly<Record<string, string>>;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+}
+
+export type CreateTopicResult = { created: true; topic: TopicRecord } | { created: false; existing: TopicRecord };
+
+export interface TopicStore {
+  /** Creates the topic unless one of that name exists; atomic. */
+  createTopic(topic: TopicRecord): Promise<CreateTopicResult>;
+  getTopic(name: string): Promise<TopicRecord | null>;
+  getTopicById(id: string): Promise<TopicRecord | null>;
+  /** Several at once, in one round trip; missing names map to null. */
+  getTopics(names: readonly string[]): Promise<Map<string, TopicRecord | null>>;
+  listTopics(): Promise<TopicRecord[]>;
+  /** Removes the topic and its partitions' state and index; returns what was removed. Objects become garbage. */
+  deleteTopic(name: string): Promise<TopicRecord | null>;
+  /** Raises the partition count; refuses (returns the current record) if `count` is not larger. */
+  setPartitionCount(name: string, count: number): Promise<{ ok: boolean; topic: TopicRecord | null }>;
+  /** Replaces the explicit configs wholesale (AlterConfigs) or patches them (null removes a key). */
+  updateConfigs(
+    name: string,
+    changes: Readonly<Record<string, string | null>>,
+    mode: 'replace' | 'patch',
+  ): Promise<TopicRecord | null>;
+}
+
+/** One stored batch: where its bytes are and which offsets it holds. */
+export interface IndexEntry {
+  readonly baseOffset: bigint;
+  readonly lastOffset: bigint;
+  /** Largest record timestamp in the batch (after LogAppendTime, the append time). */
+  readonly maxTimestamp: bigint;
+  /** Object key in the BlobStore, and the batch's byte range in it. */
+  readonly object: string;
+  readonly position: number;
+  readonly size: number;
+}
+
+/** The offsets of a partition. */
+export interface PartitionOffsets {
+  readonly logStartOffset: bigint;
+  readonly highWatermark: bigint;
+  /** Largest timestamp in the log and the base offset of a batch holding it (-1 when empty). */
+  readonly maxTimestamp: bigint;
+  readonly maxTimestampBatchOffset: bigint;
+}
+
+/** One batch to append, already written to the BlobStore. */
+export interface AppendBatch {
+  /** Number of offsets the batch takes (lastOffsetDelta + 1). */
+  readonly offsetCount: number;
+  readonly maxTimestamp: bigint;
+  readonly object: string;
+  readonly position: number;
+  readonly size: number;
+}
+
+export interface AppendResult {
+  /** Base offset assigned to each batch, in order. */
+  readonly baseOffsets: readonly bigint[];
+  readonly offsets: PartitionOffsets;
+}
+
+export interface PartitionRef {
+  readonly topicId: string;
+  readonly partition: number;
+}
+
+export interface LogStore {
+  /**
+   * Assigns dense offsets to the batches, appends their index entries and
+   * advances the high watermark — one atomic step per partition. Appends to
+   * several partitions go out together (one round trip), each atomic on its own.
+   */
+  append(appends: readonly { partition: PartitionRef; batches: readonly AppendBatch[] }[]): Promise<AppendResult[]>;
+  /** Offsets of several partitions in one round trip (zeros for a partition never written). */
+  offsets(partitions: readonly PartitionRef[]): Promise<PartitionOffsets[]>;
+  /**
+   * Index entries of batches holding offsets >= `fromOffset`, in offset order,
+   * until their sizes add up to at least `maxBytes` (the first entry always
+   * comes, however large), and never past the high watermark.
+   */
+  read(partition: PartitionRef, fromOffset: bigint, maxBytes: number): Promise<IndexEntry[]>;
+  /** The first batch (in offset order) holding a record with timestamp >= `timestamp`, or null. */
+  findByTimestamp(partition: PartitionRef, timestamp: bigint): Promise<IndexEntry | null>;
+  /**
+   * Raises the log start offset (DeleteRecords): refuses beyond the high
+   * watermark; drops index entries wholly below it. Returns the new offsets.
+   */
+  advanceLogStart(partition: PartitionRef, offset: bigint): Promise<PartitionOffsets | 'offset-out-of-range'>;
+  /**
+   * Resolves when any of the partitions' high watermarks may have moved, or
+   * after `timeoutMs`, or when `signal` aborts. Backed by notifications
+   * (Redis pub/sub), not polling.
+   */
+  waitForAppend(partitions: readonly PartitionRef[], timeoutMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface MetaStore {
+  readonly topics: TopicStore;
+  readonly log: LogStore;
+  /** Cheap liveness check, for health endpoints. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Immutable objects holding record batches. */
+export interface BlobStore {
+  /** Writes an object from one or more chunks (written in order, as one object). */
+  put(key: string, chunks: readonly Uint8Array[]): Promise<void>;
+  /** Bytes [start, end) of an object. */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array>;
+  delete(keys: readonly string[]): Promise<void>;
+  /** Keys under a prefix, for the garbage sweeper. */
+  list(prefix: string): AsyncIterable<string>;
+  close(): Promise<void>;
+}
+
+/** Thrown by stores when the backend cannot be reached or answers wrongly; handlers map it to a retriable Kafka error. */
+export class StorageUnavailableError extends Error {
+  override name = 'StorageUnavailableError';
+}
