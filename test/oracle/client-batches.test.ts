@@ -108,7 +108,13 @@ describe("the Java producer's batches", () => {
         bootstrap: `127.0.0.1:${broker.port}`,
         topic,
         partition: 0,
-        compression: codec,
+        config: {
+          'compression.type': codec,
+          'enable.idempotence': 'false',
+          acks: '1',
+          'linger.ms': '100',
+          'batch.size': String(1 << 20),
+        },
         records: sent.map((r) => ({
           key: r.key === null ? null : text(r.key),
           value: r.value === null ? null : text(r.value),

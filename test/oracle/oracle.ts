@@ -103,12 +103,33 @@ export interface MessagesResult {
 export interface ProduceRunRequest {
   readonly bootstrap: string;
   readonly topic: string;
+  /** Every record to this partition unless a record names its own. */
   readonly partition?: number;
-  /** Kafka's compression.type: none, gzip, snappy, lz4, zstd. */
-  readonly compression?: string;
-  readonly lingerMs?: number;
-  readonly acks?: string;
-  readonly records: readonly BuildRecord[];
+  /** Producer properties, passed through (compression.type, acks, enable.idempotence, linger.ms…). */
+  readonly config?: Readonly<Record<string, string>>;
+  readonly records: readonly (BuildRecord & { readonly partition?: number })[];
+}
+
+export interface ConsumeRunRequest {
+  readonly bootstrap: string;
+  /** Assigned partitions; from the beginning unless an offset is given. */
+  readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly offset?: bigint }[];
+  /** Stop after this many records, or at the timeout. */
+  readonly count: number;
+  readonly timeoutMs?: number;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly timestampType: string;
+  /** Base64, or null. */
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: readonly { readonly key: string; readonly value: string | null }[];
 }
 
 export interface BuildRecord {
@@ -459,14 +480,26 @@ export class Oracle {
     return { batches: response.batches as OracleBatch[], trailingBytes: response.trailingBytes };
   }
 
-  /**
-   * Runs Kafka's KafkaProducer (idempotence off) against `bootstrap` and waits
-   * until every record is acknowledged; the listener sees the Java producer's own bytes.
-   */
-  async produce(request: ProduceRunRequest): Promise<number> {
+  /** Runs Kafka's KafkaProducer against `bootstrap` and waits until every record is acknowledged. */
+  async produce(request: ProduceRunRequest): Promise<{ partition: number; offset: string; timestamp: string }[]> {
     const response = expectOk(await this.call({ ...request, op: 'produce' }));
-    if (typeof response.sent !== 'number') throw new Error('oracle produce answer lacks sent');
-    return response.sent;
+    if (!Array.isArray(response.results)) throw new Error('oracle produce answer lacks results');
+    return response.results as { partition: number; offset: string; timestamp: string }[];
+  }
+
+  /** Runs Kafka's KafkaConsumer with assign() and returns what it read. */
+  async consume(request: ConsumeRunRequest): Promise<ConsumedRecord[]> {
+    const response = expectOk(await this.call({ ...request, op: 'consume' }));
+    if (!Array.isArray(response.records)) throw new Error('oracle consume answer lacks records');
+    return response.records as ConsumedRecord[];
+  }
+
+  /**
+   * Runs one Kafka AdminClient call; a failure of the call itself comes back as
+   * `{ error: 'TopicExistsException', message }` rather than a rejection.
+   */
+  async admin(bootstrap: string, action: string, args: object = {}): Promise<Record<string, unknown>> {
+    return expectOk(await this.call({ ...args, bootstrap, action, op: 'admin' }));
   }
 
   /** Ends the JVM's input and waits for it to exit; kills it if it lingers. */

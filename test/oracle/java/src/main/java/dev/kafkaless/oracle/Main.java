@@ -19,7 +19,7 @@ import org.apache.kafka.common.utils.AppInfoParser;
  * Serves newline-delimited JSON requests on stdin, one response line per request on stdout, in order.
  * A request that fails for any reason becomes {"id":…,"ok":false,"error":…,"errorClass":…}; the loop only
  * ends at end of input. Ops: ping, messages, encode, decode ({@link MessageCodec}); buildRecords,
- * readRecords ({@link RecordsCodec}); produce ({@link ProducerRun}). Bytes travel as standard padded base64; int64 values leave as
+ * readRecords ({@link RecordsCodec}); produce, consume, admin ({@link ClientRun}). Bytes travel as standard padded base64; int64 values leave as
  * decimal strings and may arrive as JSON numbers or decimal strings.
  */
 public final class Main {
@@ -88,7 +88,11 @@ public final class Main {
             case "readRecords":
                 return records.read(request);
             case "produce":
-                return ProducerRun.produce(request);
+                return ClientRun.produce(request);
+            case "consume":
+                return ClientRun.consume(request);
+            case "admin":
+                return ClientRun.admin(request);
             default:
                 throw new IllegalArgumentException("unknown op '" + op + "'");
         }
