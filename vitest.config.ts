@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests that need real Redis and SeaweedFS; the local stack's global setup starts them once per run. */
+const BACKED = ['shared/storage/redis/**/*.test.ts', 'shared/storage/s3/**/*.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -7,6 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['shared/**/*.test.ts', 'proxy/**/*.test.ts', 'functions/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          exclude: ['**/node_modules/**', ...BACKED],
         },
       },
       {
@@ -14,6 +18,15 @@ export default defineConfig({
           name: 'oracle',
           include: ['test/oracle/**/*.test.ts'],
           testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: [...BACKED, 'infra/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          globalSetup: ['infra/local/vitest-setup.ts'],
+          testTimeout: 300_000,
           hookTimeout: 600_000,
         },
       },
