@@ -86,6 +86,16 @@ export interface PartitionRef {
   readonly partition: number;
 }
 
+/**
+ * A partition to wait on, with the high watermark the caller last saw. When
+ * given, the store re-reads the partition once its notification is armed and
+ * returns at once if the high watermark moved, so an append landing between
+ * the caller's read and the subscription is not lost.
+ */
+export interface WaitTarget extends PartitionRef {
+  readonly highWatermark?: bigint;
+}
+
 export interface LogStore {
   /**
    * Assigns dense offsets to the batches, appends their index entries and
@@ -98,7 +108,9 @@ export interface LogStore {
   /**
    * Index entries of batches holding offsets >= `fromOffset`, in offset order,
    * until their sizes add up to at least `maxBytes` (the first entry always
-   * comes, however large), and never past the high watermark.
+   * comes, however large), and never past the high watermark. Below the log
+   * start offset it answers from the log start: callers that must tell the
+   * client OFFSET_OUT_OF_RANGE compare `fromOffset` with `offsets()`.
    */
   read(partition: PartitionRef, fromOffset: bigint, maxBytes: number): Promise<IndexEntry[]>;
   /** The first batch (in offset order) holding a record with timestamp >= `timestamp`, or null. */
@@ -111,14 +123,27 @@ export interface LogStore {
   /**
    * Resolves when any of the partitions' high watermarks may have moved, or
    * after `timeoutMs`, or when `signal` aborts. Backed by notifications
-   * (Redis pub/sub), not polling.
+   * (Redis pub/sub), not polling. Wake-ups may be spurious: re-read the
+   * offsets afterwards. Without `highWatermark` on the targets, an append
+   * between the caller's last read and this call can go unnoticed until the
+   * timeout; with it, none can.
    */
-  waitForAppend(partitions: readonly PartitionRef[], timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  waitForAppend(partitions: readonly WaitTarget[], timeoutMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface ProducerStore {
+  /**
+   * A producer id never handed out before in this cluster (Kafka's
+   * ProducerIdManager): non-negative, unique across every function instance,
+   * increasing. One atomic step.
+   */
+  allocateProducerId(): Promise<bigint>;
 }
 
 export interface MetaStore {
   readonly topics: TopicStore;
   readonly log: LogStore;
+  readonly producers: ProducerStore;
   /** Cheap liveness check, for health endpoints. */
   ping(): Promise<void>;
   close(): Promise<void>;

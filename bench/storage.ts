@@ -1,0 +1,173 @@
+/**
+ * Storage throughput and latency against a local stack (a throwaway Redis and
+ * SeaweedFS), or the servers named by the `KAFKALESS_TEST_*` variables.
+ * Prints a table: calls/s, items/s (batches appended, partitions read, bytes
+ * moved) and per-call latency percentiles. `npx tsx bench/storage.ts`.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { connectionFromEnv, type LocalStackConnection, startLocalStack } from '../infra/local/stack.js';
+import { MemoryMetaStore } from '../shared/storage/memory/meta.js';
+import { RedisMetaStore } from '../shared/storage/redis/meta.js';
+import { S3BlobStore } from '../shared/storage/s3/blobs.js';
+import type { AppendBatch, MetaStore, PartitionRef } from '../shared/storage/types.js';
+
+interface Row {
+  name: string;
+  calls: number;
+  seconds: number;
+  items: number;
+  unit: string;
+  latencies: number[];
+}
+
+const rows: Row[] = [];
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+}
+
+/** Runs `call` `calls` times over `concurrency` workers; `items` counts what one call moves. */
+async function measure(
+  name: string,
+  calls: number,
+  concurrency: number,
+  items: number,
+  unit: string,
+  call: (i: number) => Promise<unknown>,
+): Promise<void> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        const i = next++;
+        const t = performance.now();
+        await call(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  rows.push({ name, calls, seconds, items: items * calls, unit, latencies: latencies.sort((a, b) => a - b) });
+}
+
+function ref(partition = 0, topicId = randomBytes(16).toString('base64url')): PartitionRef {
+  return { topicId, partition };
+}
+
+function batch(i: number, size = 1024): AppendBatch {
+  return { offsetCount: 10, maxTimestamp: BigInt(1_700_000_000_000 + i), object: `objects/${i}`, position: 0, size };
+}
+
+async function benchMeta(label: string, meta: MetaStore): Promise<void> {
+  const one = ref();
+  await measure(`${label} append, 1 partition, sequential`, 3000, 1, 1, 'batches', (i) =>
+    meta.log.append([{ partition: one, batches: [batch(i)] }]),
+  );
+  await measure(`${label} append, 1 partition, 64 callers`, 30_000, 64, 1, 'batches', (i) =>
+    meta.log.append([{ partition: one, batches: [batch(i)] }]),
+  );
+  const topicId = randomBytes(16).toString('base64url');
+  const sixteen = Array.from({ length: 16 }, (_, p) => ref(p, topicId));
+  await measure(`${label} append, 16 partitions per call, sequential`, 2000, 1, 16, 'batches', (i) =>
+    meta.log.append(sixteen.map((partition) => ({ partition, batches: [batch(i)] }))),
+  );
+  await measure(`${label} append, 16 partitions per call, 16 callers`, 10_000, 16, 16, 'batches', (i) =>
+    meta.log.append(sixteen.map((partition) => ({ partition, batches: [batch(i)] }))),
+  );
+  await measure(`${label} offsets, 16 partitions, sequential`, 3000, 1, 16, 'partitions', () =>
+    meta.log.offsets(sixteen),
+  );
+  // A 1 MiB read over 16 KiB batches: 64 index entries per call.
+  const big = ref();
+  for (let i = 0; i < 1000; i += 100) {
+    await meta.log.append([{ partition: big, batches: Array.from({ length: 100 }, (_, j) => batch(i + j, 16_384)) }]);
+  }
+  await measure(`${label} read 1 MiB (64 entries), 16 callers`, 10_000, 16, 64, 'entries', (i) =>
+    meta.log.read(big, BigInt((i % 900) * 10), 1 << 20),
+  );
+  await measure(`${label} findByTimestamp, 16 callers`, 10_000, 16, 1, 'lookups', (i) =>
+    meta.log.findByTimestamp(big, BigInt(1_700_000_000_000 + (i % 1000))),
+  );
+}
+
+async function benchWake(label: string, waiter: MetaStore, writer: MetaStore): Promise<void> {
+  const p = ref();
+  await measure(`${label} waitForAppend: append → wake-up`, 300, 1, 1, 'wake-ups', async (i) => {
+    const [seen] = await waiter.log.offsets([p]);
+    const woken = waiter.log.waitForAppend([{ ...p, highWatermark: seen!.highWatermark }], 5000);
+    await new Promise((r) => setImmediate(r));
+    await writer.log.append([{ partition: p, batches: [batch(i)] }]);
+    await woken;
+  });
+}
+
+async function benchBlobs(blobs: S3BlobStore): Promise<void> {
+  const MiB = 1 << 20;
+  const chunk = randomBytes(MiB / 4);
+  const prefix = `bench-${randomBytes(4).toString('hex')}/`;
+  await measure('s3 put 1 MiB (4 chunks), 16 callers', 400, 16, MiB, 'bytes', (i) =>
+    blobs.put(`${prefix}${i}`, [chunk, chunk, chunk, chunk]),
+  );
+  await measure('s3 getRange 64 KiB, 32 callers', 4000, 32, 64 * 1024, 'bytes', (i) => {
+    const at = (i * 7919) % (MiB - 65536);
+    return blobs.getRange(`${prefix}${i % 400}`, at, at + 65536);
+  });
+  const keys: string[] = [];
+  for await (const k of blobs.list(prefix)) keys.push(k);
+  await blobs.delete(keys);
+}
+
+function format(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return n.toFixed(0);
+}
+
+function print(): void {
+  const header = ['operation', 'calls/s', 'items/s', 'p50 ms', 'p99 ms'];
+  const lines = rows.map((r) => [
+    r.name,
+    format(r.calls / r.seconds),
+    `${format(r.items / r.seconds)} ${r.unit}`,
+    percentile(r.latencies, 50).toFixed(2),
+    percentile(r.latencies, 99).toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const row = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(row(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(row(l));
+}
+
+async function main(): Promise<void> {
+  let connection: LocalStackConnection | undefined = connectionFromEnv();
+  let stop = async (): Promise<void> => undefined;
+  if (connection === undefined) {
+    const stack = await startLocalStack({ bucket: 'kafkaless-bench' });
+    connection = { redisUrl: stack.redisUrl, s3: stack.s3 };
+    stop = () => stack.stop();
+  }
+  const prefix = `bench-${randomBytes(4).toString('hex')}:`;
+  const redis = new RedisMetaStore(connection.redisUrl, { prefix });
+  const redis2 = new RedisMetaStore(connection.redisUrl, { prefix });
+  const memory = new MemoryMetaStore();
+  const blobs = new S3BlobStore(connection.s3);
+  try {
+    await redis.ping();
+    await benchMeta('redis', redis);
+    await benchWake('redis', redis, redis2);
+    await benchMeta('memory', memory);
+    await benchBlobs(blobs);
+    print();
+  } finally {
+    await Promise.all([redis.close(), redis2.close(), memory.close(), blobs.close()]);
+    await stop();
+  }
+}
+
+await main();

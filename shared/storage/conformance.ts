@@ -1,0 +1,709 @@
+/**
+ * The conformance suites every MetaStore and BlobStore passes. `open` returns
+ * a new store instance on the same backing state each time (several
+ * instances stand for several function instances); tests keep apart by
+ * unique topic names, ids and object prefixes, so the backing state may be
+ * shared with other suites.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobNotFoundError } from './errors.js';
+import { EMPTY_OFFSETS } from './log-rules.js';
+import {
+  type AppendBatch,
+  type BlobStore,
+  type IndexEntry,
+  type MetaStore,
+  type PartitionRef,
+  StorageUnavailableError,
+  type TopicRecord,
+} from './types.js';
+
+function topicId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function unique(label: string): string {
+  return `${label}-${randomBytes(6).toString('hex')}`;
+}
+
+function topic(partitions = 3, configs: Record<string, string> = {}): TopicRecord {
+  return { name: unique('topic'), id: topicId(), partitions, configs, createdAt: 1_700_000_000_123 };
+}
+
+function partition(index = 0): PartitionRef {
+  return { topicId: topicId(), partition: index };
+}
+
+function batch(offsetCount: number, maxTimestamp: bigint, size = 100, object = 'objects/0001'): AppendBatch {
+  return { offsetCount, maxTimestamp, object, position: 0, size };
+}
+
+function bases(entries: readonly IndexEntry[]): bigint[] {
+  return entries.map((e) => e.baseOffset);
+}
+
+async function elapsed(work: Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work;
+  return performance.now() - start;
+}
+
+export function metaStoreConformance(name: string, open: () => Promise<MetaStore>): void {
+  describe(`MetaStore conformance: ${name}`, () => {
+    const opened: MetaStore[] = [];
+    let store: MetaStore;
+    let other: MetaStore;
+
+    async function fresh(): Promise<MetaStore> {
+      const s = await open();
+      opened.push(s);
+      return s;
+    }
+
+    async function appendOne(p: PartitionRef, batches: AppendBatch[], via: MetaStore = store): Promise<bigint[]> {
+      const [result] = await via.log.append([{ partition: p, batches }]);
+      return [...result!.baseOffsets];
+    }
+
+    beforeAll(async () => {
+      store = await fresh();
+      other = await fresh();
+    });
+
+    afterAll(async () => {
+      await Promise.all(opened.map((s) => s.close()));
+    });
+
+    describe('topics', () => {
+      it('creates a topic and finds it by name and by id', async () => {
+        const t = topic(3, { 'cleanup.policy': 'compact' });
+        expect(await store.topics.createTopic(t)).toEqual({ created: true, topic: t });
+        expect(await other.topics.getTopic(t.name)).toEqual(t);
+        expect(await other.topics.getTopicById(t.id)).toEqual(t);
+        expect(await store.topics.getTopic(unique('missing'))).toBeNull();
+        expect(await store.topics.getTopicById(topicId())).toBeNull();
+      });
+
+      it('refuses a second topic of the same name and returns the first', async () => {
+        const t = topic(2);
+        await store.topics.createTopic(t);
+        const again = { ...topic(5), name: t.name };
+        expect(await other.topics.createTopic(again)).toEqual({ created: false, existing: t });
+        expect(await store.topics.getTopicById(again.id)).toBeNull();
+      });
+
+      it('creates exactly one of many concurrent creations of a name', async () => {
+        const stores = [store, other, await fresh()];
+        const name = unique('race');
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => stores[i % stores.length]!.topics.createTopic({ ...topic(1), name })),
+        );
+        const created = results.filter((r) => r.created);
+        expect(created).toHaveLength(1);
+        const winner = created[0]!.created ? created[0]!.topic : null;
+        for (const r of results) if (!r.created) expect(r.existing).toEqual(winner);
+      });
+
+      it('gets several topics at once, missing ones as null', async () => {
+        const a = topic(1);
+        const b = topic(2);
+        await store.topics.createTopic(a);
+        await store.topics.createTopic(b);
+        const missing = unique('missing');
+        const got = await other.topics.getTopics([b.name, missing, a.name]);
+        expect([...got.keys()]).toEqual([b.name, missing, a.name]);
+        expect(got.get(a.name)).toEqual(a);
+        expect(got.get(b.name)).toEqual(b);
+        expect(got.get(missing)).toBeNull();
+        expect((await store.topics.getTopics([])).size).toBe(0);
+      });
+
+      it('lists topics sorted by name', async () => {
+        const mine = [topic(1), topic(1), topic(1)];
+        for (const t of mine) await store.topics.createTopic(t);
+        const listed = await other.topics.listTopics();
+        const names = listed.map((t) => t.name);
+        expect(names).toEqual([...names].sort());
+        for (const t of mine) expect(listed).toContainEqual(t);
+      });
+
+      it('deletes a topic with its partitions, and the name can be used again', async () => {
+        const t = topic(2);
+        await store.topics.createTopic(t);
+        const p1 = { topicId: t.id, partition: 1 };
+        await appendOne(p1, [batch(4, 10n)]);
+        expect(await other.topics.deleteTopic(t.name)).toEqual(t);
+        expect(await store.topics.getTopic(t.name)).toBeNull();
+        expect(await store.topics.getTopicById(t.id)).toBeNull();
+        expect((await store.topics.listTopics()).map((x) => x.name)).not.toContain(t.name);
+        expect(await store.log.offsets([p1])).toEqual([EMPTY_OFFSETS]);
+        expect(await store.log.read(p1, 0n, 1 << 20)).toEqual([]);
+        expect(await store.topics.deleteTopic(t.name)).toBeNull();
+        const again = { ...topic(1), name: t.name };
+        expect((await store.topics.createTopic(again)).created).toBe(true);
+        expect(await store.topics.getTopicById(again.id)).toEqual(again);
+      });
+
+      it('only grows the partition count', async () => {
+        const t = topic(3);
+        await store.topics.createTopic(t);
+        expect(await store.topics.setPartitionCount(t.name, 3)).toEqual({ ok: false, topic: t });
+        expect(await store.topics.setPartitionCount(t.name, 2)).toEqual({ ok: false, topic: t });
+        const grown = { ...t, partitions: 5 };
+        expect(await other.topics.setPartitionCount(t.name, 5)).toEqual({ ok: true, topic: grown });
+        expect(await store.topics.getTopic(t.name)).toEqual(grown);
+        expect(await store.topics.getTopicById(t.id)).toEqual(grown);
+        expect(await store.topics.setPartitionCount(unique('missing'), 9)).toEqual({ ok: false, topic: null });
+      });
+
+      it('patches configs, null removing a key', async () => {
+        const t = topic(1, { a: '1', b: '2' });
+        await store.topics.createTopic(t);
+        const patched = await other.topics.updateConfigs(t.name, { b: null, c: '3', a: '10' }, 'patch');
+        expect(patched).toEqual({ ...t, configs: { a: '10', c: '3' } });
+        expect(await store.topics.getTopic(t.name)).toEqual(patched);
+      });
+
+      it('replaces configs wholesale', async () => {
+        const t = topic(1, { a: '1', b: '2' });
+        await store.topics.createTopic(t);
+        const replaced = await store.topics.updateConfigs(t.name, { c: '3', d: null }, 'replace');
+        expect(replaced).toEqual({ ...t, configs: { c: '3' } });
+        expect(await other.topics.getTopic(t.name)).toEqual(replaced);
+        expect(await store.topics.updateConfigs(unique('missing'), { a: '1' }, 'patch')).toBeNull();
+      });
+
+      it('keeps every one of many concurrent config patches', async () => {
+        const t = topic(1);
+        await store.topics.createTopic(t);
+        const stores = [store, other, await fresh()];
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            stores[i % 3]!.topics.updateConfigs(t.name, { [`k${i}`]: `${i}` }, 'patch'),
+          ),
+        );
+        const configs = (await store.topics.getTopic(t.name))!.configs;
+        expect(Object.keys(configs)).toHaveLength(20);
+        for (let i = 0; i < 20; i++) expect(configs[`k${i}`]).toBe(`${i}`);
+      });
+
+      it('hands out records the caller cannot alias into the store', async () => {
+        const t = topic(1, { a: '1' });
+        const { created } = await store.topics.createTopic(t);
+        expect(created).toBe(true);
+        (t.configs as Record<string, string>).a = 'changed';
+        const got = (await store.topics.getTopic(t.name))!;
+        expect(got.configs).toEqual({ a: '1' });
+        (got.configs as Record<string, string>).a = 'changed again';
+        expect((await store.topics.getTopic(t.name))!.configs).toEqual({ a: '1' });
+      });
+    });
+
+    describe('producers', () => {
+      it('hands out unique, increasing, non-negative producer ids across instances', async () => {
+        const stores = [store, other, await fresh()];
+        const ids = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => stores[i % stores.length]!.producers.allocateProducerId()),
+        );
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const id of ids) expect(id).toBeGreaterThanOrEqual(0n);
+        const later = await other.producers.allocateProducerId();
+        for (const id of ids) expect(later).toBeGreaterThan(id);
+        const again = await store.producers.allocateProducerId();
+        expect(again).toBeGreaterThan(later);
+      });
+    });
+
+    describe('log', () => {
+      it('reports zeros for partitions never written', async () => {
+        expect(await store.log.offsets([partition(), partition(7)])).toEqual([EMPTY_OFFSETS, EMPTY_OFFSETS]);
+        expect(await store.log.offsets([])).toEqual([]);
+        expect(await store.log.read(partition(), 0n, 1000)).toEqual([]);
+        expect(await store.log.findByTimestamp(partition(), 0n)).toBeNull();
+      });
+
+      it('assigns dense offsets across calls and instances', async () => {
+        const p = partition();
+        expect(await appendOne(p, [batch(3, 10n), batch(2, 20n)])).toEqual([0n, 3n]);
+        expect(await appendOne(p, [batch(1, 30n)], other)).toEqual([5n]);
+        const [offsets] = await store.log.offsets([p]);
+        expect(offsets).toEqual({
+          logStartOffset: 0n,
+          highWatermark: 6n,
+          maxTimestamp: 30n,
+          maxTimestampBatchOffset: 5n,
+        });
+        const entries = await other.log.read(p, 0n, 1 << 20);
+        expect(entries.map((e) => [e.baseOffset, e.lastOffset, e.maxTimestamp])).toEqual([
+          [0n, 2n, 10n],
+          [3n, 4n, 20n],
+          [5n, 5n, 30n],
+        ]);
+      });
+
+      it('returns the offsets after the append', async () => {
+        const p = partition();
+        const [result] = await store.log.append([{ partition: p, batches: [batch(4, 50n)] }]);
+        expect(result).toEqual({
+          baseOffsets: [0n],
+          offsets: { logStartOffset: 0n, highWatermark: 4n, maxTimestamp: 50n, maxTimestampBatchOffset: 0n },
+        });
+      });
+
+      it('keeps index entries exactly as appended', async () => {
+        const p = partition();
+        const b: AppendBatch = {
+          offsetCount: 7,
+          maxTimestamp: 1_712_345_678_901n,
+          object: 'objects/a:b:c/0000000042',
+          position: 123_456,
+          size: 7890,
+        };
+        await appendOne(p, [b]);
+        const entry: IndexEntry = {
+          baseOffset: 0n,
+          lastOffset: 6n,
+          maxTimestamp: b.maxTimestamp,
+          object: b.object,
+          position: b.position,
+          size: b.size,
+        };
+        expect(await other.log.read(p, 0n, 1)).toEqual([entry]);
+        expect(await other.log.findByTimestamp(p, 0n)).toEqual(entry);
+      });
+
+      it('keeps offsets dense, unique and in order under concurrent appends from several instances', async () => {
+        const p = partition();
+        const stores = [store, other, await fresh(), await fresh()];
+        const counts = Array.from({ length: 50 }, (_, i) => 1 + ((i * 7) % 5));
+        const results = await Promise.all(
+          counts.map((count, i) =>
+            stores[i % stores.length]!.log.append([
+              { partition: p, batches: [batch(count, BigInt(i), 10, `objects/${String(i).padStart(4, '0')}`)] },
+            ]),
+          ),
+        );
+        const assigned = results.map((r, i) => ({ base: r[0]!.baseOffsets[0]!, count: counts[i]!, object: i }));
+        assigned.sort((a, b) => (a.base < b.base ? -1 : 1));
+        let next = 0n;
+        for (const a of assigned) {
+          expect(a.base).toBe(next);
+          next += BigInt(a.count);
+        }
+        const total = BigInt(counts.reduce((s, c) => s + c, 0));
+        expect(next).toBe(total);
+        const [offsets] = await store.log.offsets([p]);
+        expect(offsets!.highWatermark).toBe(total);
+        const entries = await store.log.read(p, 0n, Number.MAX_SAFE_INTEGER);
+        expect(bases(entries)).toEqual(assigned.map((a) => a.base));
+        expect(entries.map((e) => e.object)).toEqual(
+          assigned.map((a) => `objects/${String(a.object).padStart(4, '0')}`),
+        );
+      });
+
+      it('appends to several partitions in one call, each on its own', async () => {
+        const [a, b, c] = [partition(0), partition(1), partition(2)];
+        await appendOne(b, [batch(10, 1n)]);
+        const results = await store.log.append([
+          { partition: a, batches: [batch(2, 5n)] },
+          { partition: b, batches: [batch(3, 6n), batch(1, 7n)] },
+          { partition: c, batches: [] },
+          { partition: a, batches: [batch(1, 8n)] },
+        ]);
+        expect(results.map((r) => r.baseOffsets)).toEqual([[0n], [10n, 13n], [], [2n]]);
+        expect(results.map((r) => r.offsets.highWatermark)).toEqual([2n, 14n, 0n, 3n]);
+        expect((await other.log.offsets([a, b, c])).map((o) => o.highWatermark)).toEqual([3n, 14n, 0n]);
+        expect(await store.log.append([])).toEqual([]);
+      });
+
+      it('reads from the batch holding fromOffset', async () => {
+        const p = partition();
+        await appendOne(p, [batch(3, 1n), batch(2, 2n), batch(5, 3n)]);
+        expect(bases(await store.log.read(p, 0n, 1 << 20))).toEqual([0n, 3n, 5n]);
+        expect(bases(await store.log.read(p, 2n, 1 << 20))).toEqual([0n, 3n, 5n]);
+        expect(bases(await store.log.read(p, 3n, 1 << 20))).toEqual([3n, 5n]);
+        expect(bases(await store.log.read(p, 4n, 1 << 20))).toEqual([3n, 5n]);
+        expect(bases(await store.log.read(p, 9n, 1 << 20))).toEqual([5n]);
+      });
+
+      it('never reads at or past the high watermark', async () => {
+        const p = partition();
+        await appendOne(p, [batch(3, 1n), batch(2, 2n)]);
+        expect(await store.log.read(p, 5n, 1 << 20)).toEqual([]);
+        expect(await store.log.read(p, 100n, 1 << 20)).toEqual([]);
+      });
+
+      it('stops once maxBytes is reached, but always returns the first entry', async () => {
+        const p = partition();
+        await appendOne(p, [batch(1, 1n, 100), batch(1, 2n, 100), batch(1, 3n, 100), batch(1, 4n, 1000)]);
+        expect(bases(await store.log.read(p, 0n, 0))).toEqual([0n]);
+        expect(bases(await store.log.read(p, 0n, 1))).toEqual([0n]);
+        expect(bases(await store.log.read(p, 0n, 100))).toEqual([0n]);
+        expect(bases(await store.log.read(p, 0n, 101))).toEqual([0n, 1n]);
+        expect(bases(await store.log.read(p, 0n, 250))).toEqual([0n, 1n, 2n]);
+        expect(bases(await store.log.read(p, 3n, 10))).toEqual([3n]);
+        expect(bases(await store.log.read(p, 0n, Number.POSITIVE_INFINITY))).toEqual([0n, 1n, 2n, 3n]);
+      });
+
+      it('reads long logs past any internal page size', async () => {
+        const p = partition();
+        await appendOne(
+          p,
+          Array.from({ length: 300 }, (_, i) => batch(2, BigInt(i), 10)),
+        );
+        const all = await store.log.read(p, 0n, Number.MAX_SAFE_INTEGER);
+        expect(all).toHaveLength(300);
+        expect(bases(all)).toEqual(Array.from({ length: 300 }, (_, i) => BigInt(2 * i)));
+        expect(bases(await store.log.read(p, 101n, 10 * 150))).toEqual(
+          Array.from({ length: 150 }, (_, i) => BigInt(100 + 2 * i)),
+        );
+      });
+
+      it('finds the first batch holding a timestamp at or after the target, timestamps out of order', async () => {
+        const p = partition();
+        // Batches: [0,1] 100, [2,3] 300, [4,5] 200, [6,7] 400, [8,9] 250.
+        await appendOne(p, [batch(2, 100n), batch(2, 300n), batch(2, 200n), batch(2, 400n), batch(2, 250n)]);
+        const at = async (ts: bigint): Promise<bigint | null> =>
+          (await other.log.findByTimestamp(p, ts))?.baseOffset ?? null;
+        expect(await at(-1n)).toBe(0n);
+        expect(await at(100n)).toBe(0n);
+        expect(await at(101n)).toBe(2n);
+        expect(await at(200n)).toBe(2n);
+        expect(await at(250n)).toBe(2n);
+        expect(await at(300n)).toBe(2n);
+        expect(await at(301n)).toBe(6n);
+        expect(await at(400n)).toBe(6n);
+        expect(await at(401n)).toBeNull();
+        const [offsets] = await store.log.offsets([p]);
+        expect(offsets!.maxTimestamp).toBe(400n);
+        expect(offsets!.maxTimestampBatchOffset).toBe(6n);
+      });
+
+      it('names the first batch holding the largest timestamp', async () => {
+        const p = partition();
+        await appendOne(p, [batch(1, 5n), batch(1, 9n), batch(1, 9n), batch(1, 3n)]);
+        const [offsets] = await store.log.offsets([p]);
+        expect(offsets).toEqual({
+          logStartOffset: 0n,
+          highWatermark: 4n,
+          maxTimestamp: 9n,
+          maxTimestampBatchOffset: 1n,
+        });
+      });
+
+      it('reports batches without timestamps (-1)', async () => {
+        const p = partition();
+        await appendOne(p, [batch(1, -1n), batch(1, -1n)]);
+        const [offsets] = await store.log.offsets([p]);
+        expect(offsets).toEqual({
+          logStartOffset: 0n,
+          highWatermark: 2n,
+          maxTimestamp: -1n,
+          maxTimestampBatchOffset: 0n,
+        });
+        expect((await store.log.findByTimestamp(p, -1n))?.baseOffset).toBe(0n);
+        expect(await store.log.findByTimestamp(p, 0n)).toBeNull();
+      });
+
+      it('timestamps of today survive exactly', async () => {
+        const p = partition();
+        const now = 1_767_225_600_123n;
+        await appendOne(p, [batch(1, now - 1n), batch(1, now), batch(1, now + 1n)]);
+        expect((await store.log.findByTimestamp(p, now))?.baseOffset).toBe(1n);
+        expect((await store.log.findByTimestamp(p, now + 1n))?.maxTimestamp).toBe(now + 1n);
+        expect((await store.log.offsets([p]))[0]!.maxTimestamp).toBe(now + 1n);
+      });
+
+      describe('advanceLogStart', () => {
+        it('refuses offsets beyond the high watermark, or negative', async () => {
+          const p = partition();
+          await appendOne(p, [batch(5, 1n)]);
+          expect(await store.log.advanceLogStart(p, 6n)).toBe('offset-out-of-range');
+          expect(await store.log.advanceLogStart(p, -1n)).toBe('offset-out-of-range');
+          expect(await store.log.advanceLogStart(partition(), 1n)).toBe('offset-out-of-range');
+          expect((await store.log.offsets([p]))[0]!.logStartOffset).toBe(0n);
+        });
+
+        it('drops the batches wholly below, keeps the one it cuts, and reads below it from the log start', async () => {
+          const p = partition();
+          await appendOne(p, [batch(3, 10n), batch(3, 20n), batch(3, 30n)]);
+          const moved = await other.log.advanceLogStart(p, 4n);
+          expect(moved).toEqual({
+            logStartOffset: 4n,
+            highWatermark: 9n,
+            maxTimestamp: 30n,
+            maxTimestampBatchOffset: 6n,
+          });
+          expect(await store.log.offsets([p])).toEqual([moved]);
+          expect(bases(await store.log.read(p, 0n, 1 << 20))).toEqual([3n, 6n]);
+          expect(bases(await store.log.read(p, 4n, 1 << 20))).toEqual([3n, 6n]);
+          expect((await store.log.findByTimestamp(p, 0n))?.baseOffset).toBe(3n);
+        });
+
+        it('never moves the log start back', async () => {
+          const p = partition();
+          await appendOne(p, [batch(3, 10n), batch(3, 20n)]);
+          await store.log.advanceLogStart(p, 3n);
+          const same = await store.log.advanceLogStart(p, 1n);
+          expect(same).toEqual({
+            logStartOffset: 3n,
+            highWatermark: 6n,
+            maxTimestamp: 20n,
+            maxTimestampBatchOffset: 3n,
+          });
+          expect(await store.log.advanceLogStart(p, 3n)).toEqual(same);
+        });
+
+        it('empties the log at the high watermark, and appends go on from there', async () => {
+          const p = partition();
+          await appendOne(p, [batch(3, 10n), batch(3, 20n)]);
+          expect(await store.log.advanceLogStart(p, 6n)).toEqual({
+            logStartOffset: 6n,
+            highWatermark: 6n,
+            maxTimestamp: -1n,
+            maxTimestampBatchOffset: -1n,
+          });
+          expect(await store.log.read(p, 0n, 1 << 20)).toEqual([]);
+          expect(await store.log.findByTimestamp(p, 0n)).toBeNull();
+          expect(await appendOne(p, [batch(2, 5n)])).toEqual([6n]);
+          expect((await store.log.offsets([p]))[0]).toEqual({
+            logStartOffset: 6n,
+            highWatermark: 8n,
+            maxTimestamp: 5n,
+            maxTimestampBatchOffset: 6n,
+          });
+          expect((await store.log.findByTimestamp(p, 5n))?.baseOffset).toBe(6n);
+        });
+
+        it('forgets the timestamps of dropped batches', async () => {
+          const p = partition();
+          // [0] 500, [1] 100, [2] 200, [3] 150, [4] 600.
+          await appendOne(p, [batch(1, 500n), batch(1, 100n), batch(1, 200n), batch(1, 150n), batch(1, 600n)]);
+          expect((await store.log.findByTimestamp(p, 150n))?.baseOffset).toBe(0n);
+          expect(await store.log.advanceLogStart(p, 1n)).toEqual({
+            logStartOffset: 1n,
+            highWatermark: 5n,
+            maxTimestamp: 600n,
+            maxTimestampBatchOffset: 4n,
+          });
+          const at = async (ts: bigint): Promise<bigint | null> =>
+            (await other.log.findByTimestamp(p, ts))?.baseOffset ?? null;
+          expect(await at(50n)).toBe(1n);
+          expect(await at(150n)).toBe(2n);
+          expect(await at(201n)).toBe(4n);
+          expect(await at(601n)).toBeNull();
+          await store.log.advanceLogStart(p, 4n);
+          expect(await at(0n)).toBe(4n);
+        });
+
+        it('recomputes the largest timestamp when its batch is dropped', async () => {
+          const p = partition();
+          await appendOne(p, [batch(1, 900n), batch(1, 100n), batch(1, 300n), batch(1, 300n), batch(1, 200n)]);
+          expect(await store.log.advanceLogStart(p, 1n)).toEqual({
+            logStartOffset: 1n,
+            highWatermark: 5n,
+            maxTimestamp: 300n,
+            maxTimestampBatchOffset: 2n,
+          });
+          expect((await store.log.findByTimestamp(p, 250n))?.baseOffset).toBe(2n);
+          expect(await appendOne(p, [batch(1, 300n)])).toEqual([5n]);
+          expect((await store.log.offsets([p]))[0]!.maxTimestampBatchOffset).toBe(2n);
+        });
+
+        it('drops long runs of batches', async () => {
+          const p = partition();
+          await appendOne(
+            p,
+            Array.from({ length: 1200 }, (_, i) => batch(1, BigInt(1200 - i), 1)),
+          );
+          await store.log.advanceLogStart(p, 1100n);
+          const left = await store.log.read(p, 0n, Number.MAX_SAFE_INTEGER);
+          expect(bases(left)).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(1100 + i)));
+          expect((await store.log.findByTimestamp(p, 50n))?.baseOffset).toBe(1100n);
+          expect(await store.log.findByTimestamp(p, 101n)).toBeNull();
+          expect((await store.log.offsets([p]))[0]).toEqual({
+            logStartOffset: 1100n,
+            highWatermark: 1200n,
+            maxTimestamp: 100n,
+            maxTimestampBatchOffset: 1100n,
+          });
+        });
+      });
+
+      describe('waitForAppend', () => {
+        it('wakes on an append through another instance', async () => {
+          const p = partition();
+          const waited = elapsed(store.log.waitForAppend([p], 10_000));
+          await new Promise((r) => setTimeout(r, 100));
+          await appendOne(p, [batch(1, 1n)], other);
+          expect(await waited).toBeLessThan(2000);
+        });
+
+        it('wakes on an append to any of its partitions, and every waiter wakes', async () => {
+          const [a, b] = [partition(0), partition(1)];
+          const waits = [
+            elapsed(store.log.waitForAppend([a, b], 10_000)),
+            elapsed(store.log.waitForAppend([b], 10_000)),
+            elapsed(other.log.waitForAppend([b, a], 10_000)),
+          ];
+          await new Promise((r) => setTimeout(r, 100));
+          await appendOne(b, [batch(1, 1n)], other);
+          for (const w of await Promise.all(waits)) expect(w).toBeLessThan(2000);
+        });
+
+        it('times out', async () => {
+          const waited = await elapsed(store.log.waitForAppend([partition()], 250));
+          expect(waited).toBeGreaterThanOrEqual(200);
+          expect(waited).toBeLessThan(2000);
+        });
+
+        it('ends when the signal aborts, or at once when it already has', async () => {
+          const controller = new AbortController();
+          const waited = elapsed(store.log.waitForAppend([partition()], 10_000, controller.signal));
+          setTimeout(() => controller.abort(), 100);
+          expect(await waited).toBeLessThan(2000);
+          expect(await elapsed(store.log.waitForAppend([partition()], 10_000, controller.signal))).toBeLessThan(100);
+        });
+
+        it('returns at once when the high watermark already moved past what the caller saw', async () => {
+          const p = partition();
+          await appendOne(p, [batch(2, 1n)]);
+          expect(await elapsed(store.log.waitForAppend([{ ...p, highWatermark: 0n }], 10_000))).toBeLessThan(1000);
+          const unchanged = await elapsed(store.log.waitForAppend([{ ...p, highWatermark: 2n }], 300));
+          expect(unchanged).toBeGreaterThanOrEqual(250);
+        });
+
+        it('keeps working as waiters come and go on one partition', async () => {
+          const p = partition();
+          for (let round = 0; round < 5; round++) {
+            const [offsets] = await store.log.offsets([p]);
+            const waited = elapsed(store.log.waitForAppend([{ ...p, highWatermark: offsets!.highWatermark }], 10_000));
+            await appendOne(p, [batch(1, 1n)], other);
+            expect(await waited).toBeLessThan(2000);
+          }
+          await store.log.waitForAppend([p], 1);
+        });
+      });
+    });
+  });
+}
+
+export function blobStoreConformance(name: string, open: () => Promise<BlobStore>): void {
+  describe(`BlobStore conformance: ${name}`, () => {
+    const opened: BlobStore[] = [];
+    let store: BlobStore;
+    let other: BlobStore;
+    const prefix = `${unique('conformance')}/`;
+
+    beforeAll(async () => {
+      store = await open();
+      other = await open();
+      opened.push(store, other);
+    });
+
+    afterAll(async () => {
+      await Promise.all(opened.map((s) => s.close()));
+    });
+
+    function bytes(length: number, seed: number): Uint8Array {
+      const out = new Uint8Array(length);
+      for (let i = 0; i < length; i++) out[i] = (i * 31 + seed) & 255;
+      return out;
+    }
+
+    function concat(parts: readonly Uint8Array[]): Uint8Array {
+      const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.byteLength;
+      }
+      return out;
+    }
+
+    it('writes chunks as one object and reads ranges of it, edges included', async () => {
+      const chunks = [bytes(100, 1), bytes(1, 2), bytes(250, 3), bytes(0, 4), bytes(49, 5)];
+      const whole = concat(chunks);
+      const key = `${prefix}ranges`;
+      await store.put(key, chunks);
+      const size = whole.byteLength;
+      for (const [start, end] of [
+        [0, size],
+        [0, 1],
+        [size - 1, size],
+        [99, 102],
+        [100, 101],
+        [101, 351],
+        [37, 300],
+      ] as const) {
+        expect(await other.getRange(key, start, end)).toEqual(whole.slice(start, end));
+      }
+      expect(await other.getRange(key, 5, 5)).toEqual(new Uint8Array(0));
+    });
+
+    it('answers ranges past the end with the bytes that exist', async () => {
+      const key = `${prefix}short`;
+      await store.put(key, [bytes(10, 7)]);
+      expect(await store.getRange(key, 8, 20)).toEqual(bytes(10, 7).slice(8));
+      expect(await store.getRange(key, 10, 20)).toEqual(new Uint8Array(0));
+      expect(await store.getRange(key, 15, 20)).toEqual(new Uint8Array(0));
+    });
+
+    it('refuses ranges that are not ranges', async () => {
+      const key = `${prefix}short`;
+      await expect(store.getRange(key, 5, 4)).rejects.toBeInstanceOf(RangeError);
+      await expect(store.getRange(key, -1, 4)).rejects.toBeInstanceOf(RangeError);
+    });
+
+    it('keeps large objects byte for byte', async () => {
+      const chunks = [bytes(3 << 20, 11), bytes(1 << 20, 12), bytes(777_777, 13)];
+      const whole = concat(chunks);
+      const key = `${prefix}large`;
+      await store.put(key, chunks);
+      // toEqual walks megabytes element by element; compare as buffers.
+      const read = await other.getRange(key, 0, whole.byteLength);
+      expect(read.byteLength).toBe(whole.byteLength);
+      expect(Buffer.compare(read, whole)).toBe(0);
+      expect(await other.getRange(key, (3 << 20) - 10, (3 << 20) + 10)).toEqual(
+        whole.slice((3 << 20) - 10, (3 << 20) + 10),
+      );
+    });
+
+    it('stores empty objects', async () => {
+      const key = `${prefix}empty`;
+      await store.put(key, []);
+      expect(await store.getRange(key, 0, 0)).toEqual(new Uint8Array(0));
+      expect(await store.getRange(key, 0, 10)).toEqual(new Uint8Array(0));
+    });
+
+    it('reports a missing object as BlobNotFoundError, a StorageUnavailableError', async () => {
+      const read = store.getRange(`${prefix}nothing-here`, 0, 10);
+      await expect(read).rejects.toBeInstanceOf(BlobNotFoundError);
+      await expect(read).rejects.toBeInstanceOf(StorageUnavailableError);
+    });
+
+    it('lists keys under a prefix in order, past a page, and deletes in bulk', async () => {
+      const dir = `${prefix}many/`;
+      const keys = Array.from({ length: 1005 }, (_, i) => `${dir}${String(i).padStart(5, '0')}`);
+      for (let at = 0; at < keys.length; at += 64) {
+        await Promise.all(keys.slice(at, at + 64).map((k, i) => store.put(k, [bytes(3, i)])));
+      }
+      await store.put(`${prefix}many-not`, [bytes(1, 0)]);
+      const listed: string[] = [];
+      for await (const k of other.list(dir)) listed.push(k);
+      expect(listed).toEqual(keys);
+      await other.delete([...keys.slice(0, 1003), `${dir}never-written`]);
+      const left: string[] = [];
+      for await (const k of store.list(dir)) left.push(k);
+      expect(left).toEqual(keys.slice(1003));
+      await expect(store.getRange(keys[0]!, 0, 1)).rejects.toBeInstanceOf(BlobNotFoundError);
+      expect(await store.getRange(keys[1004]!, 0, 3)).toEqual(bytes(3, 1004 % 64));
+      await store.delete([]);
+      const none: string[] = [];
+      for await (const k of store.list(`${prefix}no-such-prefix/`)) none.push(k);
+      expect(none).toEqual([]);
+    }, 60_000);
+  });
+}

@@ -1,0 +1,333 @@
+/**
+ * The in-memory MetaStore, for `kafkaless dev` and unit tests. State lives in
+ * a {@link MemoryMetaBackend}; several stores opened on one backend behave
+ * like several function instances sharing one Redis. Every method does its
+ * whole change synchronously, so each is atomic exactly as a Redis script is.
+ */
+
+import { EventEmitter } from 'node:events';
+import { checkBatches, checkPartition, EMPTY_OFFSETS } from '../log-rules.js';
+import { byName, changeConfigs, checkTopic, copyTopic } from '../topic-record.js';
+import {
+  type AppendBatch,
+  type AppendResult,
+  type CreateTopicResult,
+  type IndexEntry,
+  type LogStore,
+  type MetaStore,
+  type PartitionOffsets,
+  type PartitionRef,
+  type ProducerStore,
+  StorageUnavailableError,
+  type TopicRecord,
+  type TopicStore,
+  type WaitTarget,
+} from '../types.js';
+
+interface PartitionLog {
+  logStartOffset: bigint;
+  highWatermark: bigint;
+  maxTimestamp: bigint;
+  maxTimestampBatchOffset: bigint;
+  /** In offset order. */
+  entries: IndexEntry[];
+  /** Largest timestamp of entries[0..i]: monotonic, so findByTimestamp can bisect it. */
+  runningMax: bigint[];
+}
+
+/** The shared state behind one or more memory stores. */
+export class MemoryMetaBackend {
+  readonly topics = new Map<string, TopicRecord>();
+  readonly names = new Map<string, string>();
+  readonly logs = new Map<string, PartitionLog>();
+  readonly appended = new EventEmitter().setMaxListeners(0);
+  /** The last producer id handed out; -1 before the first. */
+  lastProducerId = -1n;
+}
+
+function logKey(ref: PartitionRef): string {
+  return `${ref.topicId}:${ref.partition}`;
+}
+
+function offsetsOf(log: PartitionLog | undefined): PartitionOffsets {
+  if (log === undefined) return EMPTY_OFFSETS;
+  return {
+    logStartOffset: log.logStartOffset,
+    highWatermark: log.highWatermark,
+    maxTimestamp: log.maxTimestamp,
+    maxTimestampBatchOffset: log.maxTimestampBatchOffset,
+  };
+}
+
+/** First index in [0, length) where `pass` holds, given it holds on a suffix; length if nowhere. */
+function firstWhere(length: number, pass: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pass(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+class MemoryTopics implements TopicStore {
+  constructor(
+    private readonly b: MemoryMetaBackend,
+    private readonly open: () => void,
+  ) {}
+
+  async createTopic(topic: TopicRecord): Promise<CreateTopicResult> {
+    this.open();
+    checkTopic(topic);
+    const existing = this.b.topics.get(topic.name);
+    if (existing !== undefined) return { created: false, existing: copyTopic(existing) };
+    if (this.b.names.has(topic.id)) throw new Error(`topic id ${topic.id} is already in use`);
+    this.b.topics.set(topic.name, copyTopic(topic));
+    this.b.names.set(topic.id, topic.name);
+    return { created: true, topic: copyTopic(topic) };
+  }
+
+  async getTopic(name: string): Promise<TopicRecord | null> {
+    this.open();
+    const topic = this.b.topics.get(name);
+    return topic === undefined ? null : copyTopic(topic);
+  }
+
+  async getTopicById(id: string): Promise<TopicRecord | null> {
+    this.open();
+    const name = this.b.names.get(id);
+    return name === undefined ? null : this.getTopic(name);
+  }
+
+  async getTopics(names: readonly string[]): Promise<Map<string, TopicRecord | null>> {
+    this.open();
+    const out = new Map<string, TopicRecord | null>();
+    for (const name of names) {
+      const topic = this.b.topics.get(name);
+      out.set(name, topic === undefined ? null : copyTopic(topic));
+    }
+    return out;
+  }
+
+  async listTopics(): Promise<TopicRecord[]> {
+    this.open();
+    return [...this.b.topics.values()].map(copyTopic).sort(byName);
+  }
+
+  async deleteTopic(name: string): Promise<TopicRecord | null> {
+    this.open();
+    const topic = this.b.topics.get(name);
+    if (topic === undefined) return null;
+    this.b.topics.delete(name);
+    this.b.names.delete(topic.id);
+    for (let partition = 0; partition < topic.partitions; partition++) {
+      this.b.logs.delete(logKey({ topicId: topic.id, partition }));
+    }
+    return copyTopic(topic);
+  }
+
+  async setPartitionCount(name: string, count: number): Promise<{ ok: boolean; topic: TopicRecord | null }> {
+    this.open();
+    const topic = this.b.topics.get(name);
+    if (topic === undefined) return { ok: false, topic: null };
+    if (count <= topic.partitions) return { ok: false, topic: copyTopic(topic) };
+    const next = { ...copyTopic(topic), partitions: count };
+    this.b.topics.set(name, next);
+    return { ok: true, topic: copyTopic(next) };
+  }
+
+  async updateConfigs(
+    name: string,
+    changes: Readonly<Record<string, string | null>>,
+    mode: 'replace' | 'patch',
+  ): Promise<TopicRecord | null> {
+    this.open();
+    const topic = this.b.topics.get(name);
+    if (topic === undefined) return null;
+    const next = { ...copyTopic(topic), configs: changeConfigs(topic.configs, changes, mode) };
+    this.b.topics.set(name, next);
+    return copyTopic(next);
+  }
+}
+
+class MemoryLog implements LogStore {
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly b: MemoryMetaBackend,
+    private readonly open: () => void,
+  ) {}
+
+  private logFor(ref: PartitionRef): PartitionLog {
+    const key = logKey(ref);
+    let log = this.b.logs.get(key);
+    if (log === undefined) {
+      log = { ...EMPTY_OFFSETS, entries: [], runningMax: [] };
+      this.b.logs.set(key, log);
+    }
+    return log;
+  }
+
+  private appendOne(ref: PartitionRef, batches: readonly AppendBatch[]): AppendResult {
+    const log = this.logFor(ref);
+    const baseOffsets: bigint[] = [];
+    for (const batch of batches) {
+      const baseOffset = log.highWatermark;
+      const lastOffset = baseOffset + BigInt(batch.offsetCount) - 1n;
+      log.entries.push({
+        baseOffset,
+        lastOffset,
+        maxTimestamp: batch.maxTimestamp,
+        object: batch.object,
+        position: batch.position,
+        size: batch.size,
+      });
+      if (batch.maxTimestamp > log.maxTimestamp || log.maxTimestampBatchOffset < 0n) {
+        log.maxTimestamp = batch.maxTimestamp;
+        log.maxTimestampBatchOffset = baseOffset;
+      }
+      log.runningMax.push(log.maxTimestamp);
+      log.highWatermark = lastOffset + 1n;
+      baseOffsets.push(baseOffset);
+    }
+    return { baseOffsets, offsets: offsetsOf(log) };
+  }
+
+  async append(
+    appends: readonly { partition: PartitionRef; batches: readonly AppendBatch[] }[],
+  ): Promise<AppendResult[]> {
+    this.open();
+    for (const a of appends) {
+      checkPartition(a.partition);
+      checkBatches(a.batches);
+    }
+    const results = appends.map((a) => this.appendOne(a.partition, a.batches));
+    for (const a of appends) this.b.appended.emit(logKey(a.partition));
+    return results;
+  }
+
+  async offsets(partitions: readonly PartitionRef[]): Promise<PartitionOffsets[]> {
+    this.open();
+    return partitions.map((p) => offsetsOf(this.b.logs.get(logKey(p))));
+  }
+
+  async read(partition: PartitionRef, fromOffset: bigint, maxBytes: number): Promise<IndexEntry[]> {
+    this.open();
+    const log = this.b.logs.get(logKey(partition));
+    if (log === undefined) return [];
+    const out: IndexEntry[] = [];
+    let bytes = 0;
+    for (
+      let i = firstWhere(log.entries.length, (j) => log.entries[j]!.lastOffset >= fromOffset);
+      i < log.entries.length;
+      i++
+    ) {
+      const entry = log.entries[i]!;
+      out.push(entry);
+      bytes += entry.size;
+      if (bytes >= maxBytes) break;
+    }
+    return out;
+  }
+
+  async findByTimestamp(partition: PartitionRef, timestamp: bigint): Promise<IndexEntry | null> {
+    this.open();
+    const log = this.b.logs.get(logKey(partition));
+    if (log === undefined) return null;
+    return log.entries[firstWhere(log.entries.length, (i) => log.runningMax[i]! >= timestamp)] ?? null;
+  }
+
+  async advanceLogStart(partition: PartitionRef, offset: bigint): Promise<PartitionOffsets | 'offset-out-of-range'> {
+    this.open();
+    checkPartition(partition);
+    const log = this.b.logs.get(logKey(partition));
+    const highWatermark = log?.highWatermark ?? 0n;
+    if (offset < 0n || offset > highWatermark) return 'offset-out-of-range';
+    if (log === undefined || offset <= log.logStartOffset) return offsetsOf(log);
+    log.logStartOffset = offset;
+    const drop = firstWhere(log.entries.length, (i) => log.entries[i]!.lastOffset >= offset);
+    log.entries.splice(0, drop);
+    // The running maximum must forget the dropped batches, or findByTimestamp
+    // would answer with a batch whose own records are all older.
+    log.runningMax = [];
+    log.maxTimestamp = -1n;
+    log.maxTimestampBatchOffset = -1n;
+    for (const entry of log.entries) {
+      if (entry.maxTimestamp > log.maxTimestamp || log.maxTimestampBatchOffset < 0n) {
+        log.maxTimestamp = entry.maxTimestamp;
+        log.maxTimestampBatchOffset = entry.baseOffset;
+      }
+      log.runningMax.push(log.maxTimestamp);
+    }
+    return offsetsOf(log);
+  }
+
+  async waitForAppend(partitions: readonly WaitTarget[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    this.open();
+    if (signal?.aborted) return;
+    for (const p of partitions) {
+      const seen = p.highWatermark;
+      if (seen !== undefined && offsetsOf(this.b.logs.get(logKey(p))).highWatermark !== seen) return;
+    }
+    const events = [...new Set(partitions.map(logKey))];
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        for (const e of events) this.b.appended.off(e, done);
+        signal?.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      for (const e of events) this.b.appended.on(e, done);
+      signal?.addEventListener('abort', done);
+      this.waiters.add(done);
+    });
+  }
+
+  /** Wakes every waiter of this store, for close(). */
+  wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}
+
+class MemoryProducers implements ProducerStore {
+  constructor(
+    private readonly b: MemoryMetaBackend,
+    private readonly open: () => void,
+  ) {}
+
+  async allocateProducerId(): Promise<bigint> {
+    this.open();
+    this.b.lastProducerId += 1n;
+    return this.b.lastProducerId;
+  }
+}
+
+export class MemoryMetaStore implements MetaStore {
+  readonly topics: TopicStore;
+  readonly log: LogStore;
+  readonly producers: ProducerStore;
+  private readonly memoryLog: MemoryLog;
+  private closed = false;
+
+  constructor(readonly backend: MemoryMetaBackend = new MemoryMetaBackend()) {
+    const open = (): void => {
+      if (this.closed) throw new StorageUnavailableError('memory store is closed');
+    };
+    this.topics = new MemoryTopics(backend, open);
+    this.memoryLog = new MemoryLog(backend, open);
+    this.log = this.memoryLog;
+    this.producers = new MemoryProducers(backend, open);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new StorageUnavailableError('memory store is closed');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.memoryLog.wakeAll();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Redis key layout. Every key starts with a configurable prefix (default
+ * `kl:`) so several clusters can share one Redis, and carries a Redis Cluster
+ * hash tag so each script touches a single slot:
+ *
+ * | key | type | holds |
+ * |---|---|---|
+ * | `{kl:t}:topics` | hash | topic name → TopicRecord JSON |
+ * | `{kl:t}:ids` | hash | topic id → topic name |
+ * | `{kl:p:<topicId>:<partition>}:state` | hash | `start` (log start offset), `hwm`, `maxts`, `maxtsoff` |
+ * | `{kl:p:<topicId>:<partition>}:idx` | sorted set | one member per batch, scored by its last offset |
+ * | `{kl:p:<topicId>:<partition>}:ts` | sorted set | the same members, scored by the running maximum timestamp |
+ * | `{kl:p:<topicId>:<partition>}:appended` | channel | published by every append, carrying the new high watermark |
+ * | `{kl:pid}:allocated` | string | how many producer ids were handed out (INCR; the id is the new count - 1) |
+ *
+ * All topics share one slot, so creating a topic (name and id index) is one
+ * step. Partitions spread over slots by topic id and index.
+ *
+ * An index member is `<baseOffset, 19 digits>:<lastOffset>:<maxTimestamp>:<position>:<size>:<object>`.
+ * The padded base offset makes members of equal score sort in offset order;
+ * the object key comes last because it may hold colons.
+ */
+
+import type { IndexEntry, PartitionRef } from '../types.js';
+import { StorageUnavailableError } from '../types.js';
+
+export const DEFAULT_PREFIX = 'kl:';
+
+export interface PartitionKeys {
+  readonly state: string;
+  readonly index: string;
+  readonly times: string;
+  readonly channel: string;
+}
+
+export class KeyLayout {
+  readonly topics: string;
+  readonly topicIds: string;
+  readonly producerIds: string;
+
+  constructor(readonly prefix: string = DEFAULT_PREFIX) {
+    if (/[{}]/.test(prefix)) throw new TypeError(`key prefix ${JSON.stringify(prefix)} must not hold braces`);
+    this.topics = `{${prefix}t}:topics`;
+    this.topicIds = `{${prefix}t}:ids`;
+    this.producerIds = `{${prefix}pid}:allocated`;
+  }
+
+  partition(ref: PartitionRef): PartitionKeys {
+    const tag = `{${this.prefix}p:${ref.topicId}:${ref.partition}}`;
+    return { state: `${tag}:state`, index: `${tag}:idx`, times: `${tag}:ts`, channel: `${tag}:appended` };
+  }
+}
+
+/** Parses an index member; see the layout above. */
+export function parseMember(member: string): IndexEntry {
+  const fields: string[] = [];
+  let at = 0;
+  for (let i = 0; i < 5; i++) {
+    const colon = member.indexOf(':', at);
+    if (colon < 0) throw new StorageUnavailableError(`malformed index member ${JSON.stringify(member)}`);
+    fields.push(member.slice(at, colon));
+    at = colon + 1;
+  }
+  const [base, last, maxTs, position, size] = fields as [string, string, string, string, string];
+  return {
+    baseOffset: integer(base),
+    lastOffset: integer(last),
+    maxTimestamp: integer(maxTs),
+    object: member.slice(at),
+    position: Number(integer(position)),
+    size: Number(integer(size)),
+  };
+}
+
+/** A decimal integer Redis stored; anything else means the data is damaged. */
+export function integer(text: string): bigint {
+  if (!/^-?\d+$/.test(text))
+    throw new StorageUnavailableError(`stored number ${JSON.stringify(text)} is not an integer`);
+  return BigInt(text);
+}

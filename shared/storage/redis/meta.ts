@@ -1,0 +1,390 @@
+/**
+ * The Redis MetaStore. Key layout in keys.ts, scripts in scripts.ts,
+ * connection behaviour in connection.ts. Every multi-key change is one
+ * script on one hash tag; calls covering several partitions go out as one
+ * pipeline.
+ */
+
+import type { Redis } from 'ioredis';
+import { unavailable } from '../errors.js';
+import { checkBatches, checkPartition, EMPTY_OFFSETS } from '../log-rules.js';
+import { byName, changeConfigs, checkTopic, decodeTopic, encodeTopic } from '../topic-record.js';
+import {
+  type AppendBatch,
+  type AppendResult,
+  type CreateTopicResult,
+  type IndexEntry,
+  type LogStore,
+  type MetaStore,
+  type PartitionOffsets,
+  type PartitionRef,
+  type ProducerStore,
+  StorageUnavailableError,
+  type TopicRecord,
+  type TopicStore,
+  type WaitTarget,
+} from '../types.js';
+import { createClient, DEFAULT_CONNECT_TIMEOUT_MS, type RedisConnectionOptions, whenReady } from './connection.js';
+import { integer, KeyLayout, parseMember } from './keys.js';
+import { AppendNotifications } from './notifications.js';
+import {
+  ADVANCE_LOG_START,
+  APPEND,
+  CREATE_TOPIC,
+  DELETE_TOPIC,
+  isNoScript,
+  queueScript,
+  READ,
+  REPLACE_TOPIC,
+  runScript,
+  SCRIPTS,
+  type Script,
+  TOPIC_BY_ID,
+} from './scripts.js';
+
+export interface RedisMetaStoreOptions extends RedisConnectionOptions {
+  /** Prefix of every key and channel; default `kl:`. */
+  readonly prefix?: string;
+}
+
+/** Compare-and-set attempts before a topic change gives up. */
+const MAX_CAS_ATTEMPTS = 64;
+
+function strings(reply: unknown, what: string): string[] {
+  if (Array.isArray(reply) && reply.every((r) => typeof r === 'string')) return reply;
+  throw new StorageUnavailableError(`unexpected reply to ${what}`);
+}
+
+function optionalString(reply: unknown, what: string): string | null {
+  if (reply === null || typeof reply === 'string') return reply;
+  throw new StorageUnavailableError(`unexpected reply to ${what}`);
+}
+
+function offsetsFrom(fields: readonly (string | null)[]): PartitionOffsets {
+  const [start, hwm, maxTs, maxTsOffset] = fields;
+  return {
+    logStartOffset: start == null ? EMPTY_OFFSETS.logStartOffset : integer(start),
+    highWatermark: hwm == null ? EMPTY_OFFSETS.highWatermark : integer(hwm),
+    maxTimestamp: maxTs == null ? EMPTY_OFFSETS.maxTimestamp : integer(maxTs),
+    maxTimestampBatchOffset: maxTsOffset == null ? EMPTY_OFFSETS.maxTimestampBatchOffset : integer(maxTsOffset),
+  };
+}
+
+/** Runs one pipeline of scripts, rerunning any that Redis did not know yet. */
+async function pipelineScripts(
+  client: Redis,
+  script: Script,
+  calls: readonly { keys: readonly string[]; args: readonly (string | number)[] }[],
+): Promise<unknown[]> {
+  const pipe = client.pipeline();
+  for (const c of calls) queueScript(pipe, script, c.keys, c.args);
+  const replies = await pipe.exec();
+  if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
+  return Promise.all(
+    replies.map(async ([error, reply], i) => {
+      if (error === null) return reply;
+      if (isNoScript(error)) return runScript(client, script, calls[i]!.keys, calls[i]!.args);
+      throw error;
+    }),
+  );
+}
+
+class Backend {
+  readonly client: Redis;
+  readonly keys: KeyLayout;
+  readonly connectTimeoutMs: number;
+  private subscriber: Redis | undefined;
+  private notifier: AppendNotifications | undefined;
+  private closed = false;
+
+  constructor(
+    readonly url: string,
+    readonly options: RedisMetaStoreOptions,
+  ) {
+    this.keys = new KeyLayout(options.prefix);
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.client = createClient(url, 'meta', options);
+    // Loaded first thing on every connection, so EVALSHA rarely meets NOSCRIPT.
+    this.client.on('ready', () => {
+      for (const s of SCRIPTS) this.client.script('LOAD', s.lua).catch(() => undefined);
+    });
+    // Connect now, so the first call does not pay for it; failures surface per call.
+    this.client.connect().catch(() => undefined);
+  }
+
+  /** Waits for a connection, runs `op`, and reports any failure as StorageUnavailableError. */
+  async run<T>(what: string, op: (client: Redis) => Promise<T>): Promise<T> {
+    try {
+      await whenReady(this.client, this.connectTimeoutMs);
+      return await op(this.client);
+    } catch (e) {
+      throw unavailable(`redis ${what}`, e);
+    }
+  }
+
+  notifications(): AppendNotifications {
+    if (this.closed) throw new StorageUnavailableError('redis store is closed');
+    if (this.notifier === undefined) {
+      this.subscriber = createClient(this.url, 'meta-subscriber', this.options);
+      this.notifier = new AppendNotifications(this.subscriber, this.connectTimeoutMs);
+    }
+    return this.notifier;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.notifier?.wakeAll();
+    for (const c of [this.client, this.subscriber]) {
+      if (c === undefined) continue;
+      if (c.status === 'ready') await c.quit().catch(() => undefined);
+      c.disconnect();
+    }
+  }
+}
+
+class RedisTopics implements TopicStore {
+  constructor(private readonly b: Backend) {}
+
+  private get k(): KeyLayout {
+    return this.b.keys;
+  }
+
+  async createTopic(topic: TopicRecord): Promise<CreateTopicResult> {
+    checkTopic(topic);
+    const reply = await this.b.run('createTopic', async (c) =>
+      strings(
+        await runScript(c, CREATE_TOPIC, [this.k.topics, this.k.topicIds], [topic.name, topic.id, encodeTopic(topic)]),
+        'createTopic',
+      ),
+    );
+    switch (reply[0]) {
+      case 'created':
+        return { created: true, topic: decodeTopic(encodeTopic(topic)) };
+      case 'exists':
+        return { created: false, existing: decodeTopic(reply[1]!) };
+      case 'id-taken':
+        throw new Error(`topic id ${topic.id} is already in use`);
+      default:
+        throw new StorageUnavailableError('unexpected reply to createTopic');
+    }
+  }
+
+  async getTopic(name: string): Promise<TopicRecord | null> {
+    const json = await this.b.run('getTopic', (c) => c.hget(this.k.topics, name));
+    return json === null ? null : decodeTopic(json);
+  }
+
+  async getTopicById(id: string): Promise<TopicRecord | null> {
+    const json = await this.b.run('getTopicById', async (c) =>
+      optionalString(await runScript(c, TOPIC_BY_ID, [this.k.topics, this.k.topicIds], [id]), 'getTopicById'),
+    );
+    return json === null ? null : decodeTopic(json);
+  }
+
+  async getTopics(names: readonly string[]): Promise<Map<string, TopicRecord | null>> {
+    const out = new Map<string, TopicRecord | null>();
+    if (names.length === 0) return out;
+    const jsons = await this.b.run('getTopics', (c) => c.hmget(this.k.topics, ...names));
+    names.forEach((name, i) => {
+      const json = jsons[i];
+      out.set(name, json == null ? null : decodeTopic(json));
+    });
+    return out;
+  }
+
+  async listTopics(): Promise<TopicRecord[]> {
+    const jsons = await this.b.run('listTopics', (c) => c.hvals(this.k.topics));
+    return jsons.map(decodeTopic).sort(byName);
+  }
+
+  async deleteTopic(name: string): Promise<TopicRecord | null> {
+    const json = await this.b.run('deleteTopic', async (c) =>
+      optionalString(await runScript(c, DELETE_TOPIC, [this.k.topics, this.k.topicIds], [name]), 'deleteTopic'),
+    );
+    if (json === null) return null;
+    const topic = decodeTopic(json);
+    // Each partition's keys share a slot; a crash before this leaves keys
+    // under an id no topic will have again.
+    await this.b.run('deleteTopic', async (c) => {
+      const pipe = c.pipeline();
+      for (let partition = 0; partition < topic.partitions; partition++) {
+        const keys = this.k.partition({ topicId: topic.id, partition });
+        pipe.del(keys.state, keys.index, keys.times);
+      }
+      const replies = await pipe.exec();
+      const failed = replies?.find(([error]) => error !== null);
+      if (failed !== undefined) throw failed[0];
+    });
+    return topic;
+  }
+
+  /** Applies `change` by compare-and-set, retrying while the record moves under it. */
+  private async modify(
+    what: string,
+    name: string,
+    change: (current: TopicRecord) => TopicRecord | null,
+  ): Promise<{ current: TopicRecord | null; next: TopicRecord | null }> {
+    let json = await this.b.run(what, (c) => c.hget(this.k.topics, name));
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      if (json === null) return { current: null, next: null };
+      const current = decodeTopic(json);
+      const next = change(current);
+      if (next === null) return { current, next: null };
+      const expected = json;
+      const reply = await this.b.run(what, async (c) =>
+        strings(await runScript(c, REPLACE_TOPIC, [this.k.topics], [name, expected, encodeTopic(next)]), what),
+      );
+      if (reply[0] === 'ok') return { current, next };
+      json = reply[0] === 'moved' ? reply[1]! : null;
+    }
+    throw new StorageUnavailableError(`${what}: topic ${name} kept changing`);
+  }
+
+  async setPartitionCount(name: string, count: number): Promise<{ ok: boolean; topic: TopicRecord | null }> {
+    const { current, next } = await this.modify('setPartitionCount', name, (t) =>
+      count > t.partitions ? { ...t, partitions: count } : null,
+    );
+    return next === null ? { ok: false, topic: current } : { ok: true, topic: next };
+  }
+
+  async updateConfigs(
+    name: string,
+    changes: Readonly<Record<string, string | null>>,
+    mode: 'replace' | 'patch',
+  ): Promise<TopicRecord | null> {
+    const { next } = await this.modify('updateConfigs', name, (t) => ({
+      ...t,
+      configs: changeConfigs(t.configs, changes, mode),
+    }));
+    return next;
+  }
+}
+
+function appendArgs(channel: string, batches: readonly AppendBatch[]): string[] {
+  const args = [channel];
+  for (const b of batches) {
+    args.push(String(b.offsetCount), b.maxTimestamp.toString(), String(b.position), String(b.size), b.object);
+  }
+  return args;
+}
+
+class RedisLog implements LogStore {
+  constructor(private readonly b: Backend) {}
+
+  async append(
+    appends: readonly { partition: PartitionRef; batches: readonly AppendBatch[] }[],
+  ): Promise<AppendResult[]> {
+    for (const a of appends) {
+      checkPartition(a.partition);
+      checkBatches(a.batches);
+    }
+    if (appends.length === 0) return [];
+    const calls = appends.map((a) => {
+      const keys = this.b.keys.partition(a.partition);
+      return { keys: [keys.state, keys.index, keys.times], args: appendArgs(keys.channel, a.batches) };
+    });
+    const replies = await this.b.run('append', (c) => pipelineScripts(c, APPEND, calls));
+    return replies.map((reply) => {
+      const fields = strings(reply, 'append');
+      return { offsets: offsetsFrom(fields.slice(0, 4)), baseOffsets: fields.slice(4).map(integer) };
+    });
+  }
+
+  async offsets(partitions: readonly PartitionRef[]): Promise<PartitionOffsets[]> {
+    for (const p of partitions) checkPartition(p);
+    if (partitions.length === 0) return [];
+    return this.b.run('offsets', async (c) => {
+      const pipe = c.pipeline();
+      for (const p of partitions) pipe.hmget(this.b.keys.partition(p).state, 'start', 'hwm', 'maxts', 'maxtsoff');
+      const replies = await pipe.exec();
+      if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
+      return replies.map(([error, fields]) => {
+        if (error !== null) throw error;
+        return offsetsFrom(fields as (string | null)[]);
+      });
+    });
+  }
+
+  async read(partition: PartitionRef, fromOffset: bigint, maxBytes: number): Promise<IndexEntry[]> {
+    checkPartition(partition);
+    const limit = Number.isFinite(maxBytes)
+      ? Math.min(Math.floor(maxBytes), Number.MAX_SAFE_INTEGER)
+      : Number.MAX_SAFE_INTEGER;
+    return this.b.run('read', async (c) =>
+      strings(
+        await runScript(c, READ, [this.b.keys.partition(partition).index], [fromOffset.toString(), limit]),
+        'read',
+      ).map(parseMember),
+    );
+  }
+
+  async findByTimestamp(partition: PartitionRef, timestamp: bigint): Promise<IndexEntry | null> {
+    checkPartition(partition);
+    const [member] = await this.b.run('findByTimestamp', (c) =>
+      c.zrangebyscore(this.b.keys.partition(partition).times, timestamp.toString(), '+inf', 'LIMIT', 0, 1),
+    );
+    return member === undefined ? null : parseMember(member);
+  }
+
+  async advanceLogStart(partition: PartitionRef, offset: bigint): Promise<PartitionOffsets | 'offset-out-of-range'> {
+    checkPartition(partition);
+    const keys = this.b.keys.partition(partition);
+    const reply = await this.b.run('advanceLogStart', async (c) =>
+      strings(
+        await runScript(c, ADVANCE_LOG_START, [keys.state, keys.index, keys.times], [offset.toString()]),
+        'advanceLogStart',
+      ),
+    );
+    return reply[0] === 'out-of-range' ? 'offset-out-of-range' : offsetsFrom(reply);
+  }
+
+  async waitForAppend(partitions: readonly WaitTarget[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    for (const p of partitions) checkPartition(p);
+    const seen = partitions.filter((p) => p.highWatermark !== undefined);
+    const moved =
+      seen.length === 0
+        ? undefined
+        : async (): Promise<boolean> => {
+            const now = await this.offsets(seen);
+            return now.some((o, i) => o.highWatermark !== seen[i]!.highWatermark);
+          };
+    const channels = partitions.map((p) => this.b.keys.partition(p).channel);
+    await this.b.notifications().wait(channels, timeoutMs, signal, moved);
+  }
+}
+
+class RedisProducers implements ProducerStore {
+  constructor(private readonly b: Backend) {}
+
+  async allocateProducerId(): Promise<bigint> {
+    const allocated = await this.b.run('allocateProducerId', (c) => c.incr(this.b.keys.producerIds));
+    return BigInt(allocated) - 1n;
+  }
+}
+
+export class RedisMetaStore implements MetaStore {
+  readonly topics: TopicStore;
+  readonly log: LogStore;
+  readonly producers: ProducerStore;
+  private readonly backend: Backend;
+
+  constructor(url: string, options: RedisMetaStoreOptions = {}) {
+    this.backend = new Backend(url, options);
+    this.topics = new RedisTopics(this.backend);
+    this.log = new RedisLog(this.backend);
+    this.producers = new RedisProducers(this.backend);
+  }
+
+  /** The key layout in use, for tools and tests. */
+  get keys(): KeyLayout {
+    return this.backend.keys;
+  }
+
+  async ping(): Promise<void> {
+    await this.backend.run('ping', (c) => c.ping());
+  }
+
+  async close(): Promise<void> {
+    await this.backend.close();
+  }
+}

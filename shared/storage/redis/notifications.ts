@@ -1,0 +1,116 @@
+/**
+ * Append notifications over one subscriber connection per store: waiters on
+ * the same channel share one subscription, taken when the first arrives and
+ * dropped when the last leaves. A waiter counts as armed only once Redis has
+ * confirmed its subscriptions; from then on no append to its partitions goes
+ * unnoticed. After the subscriber reconnects every waiter is woken, since
+ * messages may have been missed while it was away.
+ */
+
+import type { Redis } from 'ioredis';
+import { unavailable } from '../errors.js';
+import { whenReady } from './connection.js';
+
+interface Channel {
+  readonly waiters: Set<() => void>;
+  /** Settles when Redis has confirmed the subscription. */
+  readonly armed: Promise<void>;
+}
+
+export class AppendNotifications {
+  private readonly channels = new Map<string, Channel>();
+  private readonly everyone = new Set<() => void>();
+  private connectedBefore = false;
+
+  constructor(
+    private readonly sub: Redis,
+    private readonly connectTimeoutMs: number,
+  ) {
+    sub.on('message', (channel: string) => {
+      const entry = this.channels.get(channel);
+      if (entry !== undefined) for (const wake of [...entry.waiters]) wake();
+    });
+    sub.on('ready', () => {
+      if (this.connectedBefore) this.resume();
+      this.connectedBefore = true;
+    });
+  }
+
+  private resume(): void {
+    const names = [...this.channels.keys()];
+    if (names.length > 0) this.sub.subscribe(...names).catch(() => undefined);
+    for (const wake of [...this.everyone]) wake();
+  }
+
+  private join(name: string, wake: () => void): Promise<void> {
+    let entry = this.channels.get(name);
+    if (entry === undefined) {
+      const armed = whenReady(this.sub, this.connectTimeoutMs).then(async () => {
+        await this.sub.subscribe(name);
+      });
+      const created: Channel = { waiters: new Set(), armed };
+      armed.catch(() => {
+        if (this.channels.get(name) === created) this.channels.delete(name);
+      });
+      this.channels.set(name, created);
+      entry = created;
+    }
+    entry.waiters.add(wake);
+    return entry.armed;
+  }
+
+  private leave(name: string, wake: () => void): void {
+    const entry = this.channels.get(name);
+    if (entry === undefined || !entry.waiters.delete(wake) || entry.waiters.size > 0) return;
+    this.channels.delete(name);
+    // Commands on one connection run in order, so a later SUBSCRIBE to the
+    // same channel still wins over this UNSUBSCRIBE.
+    if (this.sub.status === 'ready') this.sub.unsubscribe(name).catch(() => undefined);
+  }
+
+  /**
+   * Resolves on a message on any of `names`, after `timeoutMs`, or on abort.
+   * `moved` runs once the subscriptions are confirmed; if it says the
+   * partitions already moved on, the wait ends at once.
+   */
+  async wait(
+    names: readonly string[],
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    moved: (() => Promise<boolean>) | undefined,
+  ): Promise<void> {
+    if (signal?.aborted) return;
+    let fired = false;
+    let wake = (): void => undefined;
+    const woken = new Promise<void>((resolve) => {
+      wake = (): void => {
+        fired = true;
+        resolve();
+      };
+    });
+    const unique = [...new Set(names)];
+    const armed = unique.map((name) => this.join(name, wake));
+    this.everyone.add(wake);
+    const timer = setTimeout(wake, Math.max(0, timeoutMs));
+    signal?.addEventListener('abort', wake);
+    try {
+      await Promise.race([Promise.all(armed), woken]);
+      // A failed re-check counts as moved: the caller re-reads and meets the error there.
+      const check = moved === undefined || fired ? Promise.resolve(false) : moved().catch(() => true);
+      if (await Promise.race([check, woken.then(() => false)])) return;
+      await woken;
+    } catch (e) {
+      throw unavailable('redis subscribe', e);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', wake);
+      this.everyone.delete(wake);
+      for (const name of unique) this.leave(name, wake);
+    }
+  }
+
+  /** Wakes every waiter; for close(). */
+  wakeAll(): void {
+    for (const wake of [...this.everyone]) wake();
+  }
+}

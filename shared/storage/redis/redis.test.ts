@@ -1,0 +1,224 @@
+/**
+ * The Redis MetaStore against a real Redis: the conformance suite, then what
+ * only Redis has (key layout, script cache loss, subscriptions, prefixes).
+ * Redis comes from `KAFKALESS_TEST_REDIS_URL` (the local stack's global
+ * setup) or, failing that, a local stack this file starts; never skipped.
+ */
+
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PartialLocalStack, STACK_ENV, startLocalStack } from '../../../infra/local/stack.js';
+import { metaStoreConformance } from '../conformance.js';
+import { openMetaStore } from '../index.js';
+import { MemoryMetaStore } from '../memory/meta.js';
+import { type AppendBatch, type MetaStore, type PartitionRef, StorageUnavailableError } from '../types.js';
+import { RedisMetaStore } from './meta.js';
+
+const prefix = `kltest-${randomBytes(4).toString('hex')}:`;
+let url = '';
+let stack: PartialLocalStack | undefined;
+let admin: Redis;
+const stores: RedisMetaStore[] = [];
+
+function open(options: { prefix?: string } = {}): RedisMetaStore {
+  const store = new RedisMetaStore(url, { prefix: options.prefix ?? prefix });
+  stores.push(store);
+  return store;
+}
+
+beforeAll(async () => {
+  const fromEnv = process.env[STACK_ENV.redisUrl];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    url = fromEnv;
+  } else {
+    stack = await startLocalStack({ redis: true, s3: false });
+    url = stack.redisUrl!;
+  }
+  admin = new Redis(url);
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  if (admin !== undefined) {
+    for (const pattern of [`{${prefix}*`, `{other-${prefix}*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await admin.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length > 0) await admin.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    admin.disconnect();
+  }
+  await stack?.stop();
+});
+
+metaStoreConformance('redis', async () => open());
+
+function ref(): PartitionRef {
+  return { topicId: randomBytes(16).toString('base64url'), partition: 3 };
+}
+
+const batch = { offsetCount: 2, maxTimestamp: 1_700_000_000_000n, object: 'o/1', position: 0, size: 10 };
+
+describe('Redis MetaStore', () => {
+  it('opens from a redis:// URL', async () => {
+    const store = await openMetaStore(url, { prefix });
+    expect(store).toBeInstanceOf(RedisMetaStore);
+    await store.ping();
+    await store.close();
+  });
+
+  it('keeps each partition under one hash tag and topics under another', async () => {
+    const store = open();
+    const p = ref();
+    await store.log.append([{ partition: p, batches: [batch] }]);
+    const tag = `{${prefix}p:${p.topicId}:${p.partition}}`;
+    expect((await admin.keys(`${tag}*`)).sort()).toEqual([`${tag}:idx`, `${tag}:state`, `${tag}:ts`]);
+    expect(await admin.hgetall(`${tag}:state`)).toEqual({ hwm: '2', maxts: '1700000000000', maxtsoff: '0' });
+    expect(await admin.zrange(`${tag}:idx`, '0', '-1', 'WITHSCORES')).toEqual([
+      '0000000000000000000:1:1700000000000:0:10:o/1',
+      '1',
+    ]);
+    await store.topics.createTopic({ name: 'layout', id: p.topicId, partitions: 4, configs: {}, createdAt: 1 });
+    expect(await admin.hget(`{${prefix}t}:ids`, p.topicId)).toBe('layout');
+    expect(await admin.hexists(`{${prefix}t}:topics`, 'layout')).toBe(1);
+    await store.topics.deleteTopic('layout');
+    expect(await admin.keys(`${tag}*`)).toEqual([]);
+  });
+
+  it('runs its scripts again after Redis forgets them', async () => {
+    const store = open();
+    const p = ref();
+    await store.log.append([{ partition: p, batches: [batch] }]);
+    await admin.script('FLUSH');
+    const results = await store.log.append([
+      { partition: p, batches: [batch] },
+      { partition: ref(), batches: [batch] },
+    ]);
+    expect(results.map((r) => r.baseOffsets)).toEqual([[2n], [0n]]);
+    await admin.script('FLUSH');
+    expect((await store.log.read(p, 0n, 1000)).length).toBe(2);
+  });
+
+  it('keeps clusters with different prefixes apart', async () => {
+    const mine = open();
+    const theirs = open({ prefix: `other-${prefix}` });
+    const id = randomBytes(16).toString('base64url');
+    await mine.topics.createTopic({ name: 'shared-name', id, partitions: 1, configs: {}, createdAt: 1 });
+    expect(await theirs.topics.getTopic('shared-name')).toBeNull();
+    await mine.log.append([{ partition: { topicId: id, partition: 0 }, batches: [batch] }]);
+    expect((await theirs.log.offsets([{ topicId: id, partition: 0 }]))[0]!.highWatermark).toBe(0n);
+  });
+
+  it('fails with StorageUnavailableError once closed', async () => {
+    const store = new RedisMetaStore(url, { prefix });
+    await store.ping();
+    const waiting = store.log.waitForAppend([ref()], 60_000);
+    await new Promise((r) => setTimeout(r, 50));
+    await store.close();
+    await waiting;
+    await expect(store.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(store.log.waitForAppend([ref()], 10)).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+
+  it('refuses prefixes that would break hash tags', () => {
+    expect(() => new RedisMetaStore(url, { prefix: 'a{b}:' })).toThrow(TypeError);
+  });
+
+  it('multiplexes waiters over one subscriber connection and unsubscribes when they leave', async () => {
+    const store = open();
+    const parts = Array.from({ length: 20 }, () => ref());
+    const waits = parts.map((p) => store.log.waitForAppend([p, parts[0]!], 10_000));
+    await new Promise((r) => setTimeout(r, 200));
+    const channel = `{${prefix}p:${parts[0]!.topicId}:3}:appended`;
+    expect(await admin.call('PUBSUB', 'NUMSUB', channel)).toEqual([channel, 1]);
+    await store.log.append([{ partition: parts[0]!, batches: [batch] }]);
+    await Promise.all(waits);
+    expect(await admin.call('PUBSUB', 'NUMSUB', channel)).toEqual([channel, 0]);
+    const clients = String(await admin.call('CLIENT', 'LIST'))
+      .split('\n')
+      .filter((line) => line.includes('name=kafkaless-meta-subscriber'));
+    expect(clients.length).toBeGreaterThanOrEqual(1);
+    expect(clients.length).toBeLessThanOrEqual(stores.length);
+  });
+
+  it('is not fooled by an append between reading offsets and waiting', async () => {
+    const store = open();
+    const writer = open();
+    const p = ref();
+    for (let round = 0; round < 20; round++) {
+      const [seen] = await store.log.offsets([p]);
+      // The append lands before the wait subscribes; the re-check catches it.
+      await writer.log.append([{ partition: p, batches: [batch] }]);
+      const start = performance.now();
+      await store.log.waitForAppend([{ ...p, highWatermark: seen!.highWatermark }], 5_000);
+      expect(performance.now() - start).toBeLessThan(1000);
+    }
+  });
+});
+
+type Op =
+  | { kind: 'append'; batches: AppendBatch[] }
+  | { kind: 'advance'; offset: bigint }
+  | { kind: 'read'; from: bigint; maxBytes: number }
+  | { kind: 'find'; timestamp: bigint }
+  | { kind: 'offsets' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .array(
+        fc.record({
+          offsetCount: fc.integer({ min: 1, max: 4 }),
+          maxTimestamp: fc.bigInt({ min: -1n, max: 50n }),
+          object: fc.constantFrom('a', 'b:c', 'objects/0001'),
+          position: fc.nat({ max: 1000 }),
+          size: fc.integer({ min: 1, max: 200 }),
+        }),
+        { minLength: 1, maxLength: 3 },
+      )
+      .map((batches): Op => ({ kind: 'append', batches })),
+  },
+  { weight: 1, arbitrary: fc.bigInt({ min: -1n, max: 40n }).map((offset): Op => ({ kind: 'advance', offset })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ from: fc.bigInt({ min: -1n, max: 40n }), maxBytes: fc.integer({ min: 0, max: 500 }) })
+      .map((r): Op => ({ kind: 'read', ...r })),
+  },
+  { weight: 2, arbitrary: fc.bigInt({ min: -2n, max: 55n }).map((timestamp): Op => ({ kind: 'find', timestamp })) },
+  { weight: 1, arbitrary: fc.constant<Op>({ kind: 'offsets' }) },
+);
+
+async function apply(store: MetaStore, p: PartitionRef, op: Op): Promise<unknown> {
+  switch (op.kind) {
+    case 'append':
+      return store.log.append([{ partition: p, batches: op.batches }]);
+    case 'advance':
+      return store.log.advanceLogStart(p, op.offset);
+    case 'read':
+      return store.log.read(p, op.from, op.maxBytes);
+    case 'find':
+      return store.log.findByTimestamp(p, op.timestamp);
+    case 'offsets':
+      return store.log.offsets([p]);
+  }
+}
+
+describe('Redis and memory MetaStores', () => {
+  it('answer every sequence of log operations alike', async () => {
+    const redis = open();
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 30 }), async (ops) => {
+        const memory = new MemoryMetaStore();
+        const p = ref();
+        for (const op of ops) expect(await apply(redis, p, op)).toEqual(await apply(memory, p, op));
+      }),
+      { numRuns: 150 },
+    );
+  }, 60_000);
+});
