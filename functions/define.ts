@@ -51,11 +51,20 @@ export interface HandlerInput<K extends ApiKey> {
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no response');
 
+/**
+ * Returned by a handler when Kafka closes the connection instead of
+ * answering (Produce with acks=0 that failed: the producer notices the
+ * closed connection and refreshes its metadata).
+ */
+export const CLOSE_CONNECTION = Symbol('close connection');
+
 export interface KafkaFunction<K extends ApiKey = ApiKey> {
   readonly apiKey: K;
   /** Versions served; ApiVersions advertises exactly these. */
   readonly versions: VersionRange;
-  handle(input: HandlerInput<K>): Promise<Init<ApiMessages[K]['response']> | typeof NO_RESPONSE>;
+  handle(
+    input: HandlerInput<K>,
+  ): Promise<Init<ApiMessages[K]['response']> | typeof NO_RESPONSE | typeof CLOSE_CONNECTION>;
 }
 
 export function defineFunction<K extends ApiKey>(fn: KafkaFunction<K>): KafkaFunction<K> {
@@ -142,6 +151,7 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
       env,
     });
     if (result === NO_RESPONSE) return c.body(null, 204);
+    if (result === CLOSE_CONNECTION) return failure(400, `${api.name} asks to close the connection`, true);
     const version = inRange(header.apiVersion, fn.versions) ? header.apiVersion : 0;
     const chunks = encodeResponseChunks(header.apiKey as ApiKey, version, header.correlationId, result as never);
     // A stream of the chunks, so stored batches go out without being copied into one buffer.

@@ -5,6 +5,7 @@
 export * from './batch.js';
 export * from './compression/index.js';
 export * from './control.js';
+export * from './convert.js';
 export * from './crc32.js';
 export * from './crc32c.js';
 export * from './errors.js';

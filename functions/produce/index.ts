@@ -1,0 +1,370 @@
+/**
+ * Produce (API key 0), versions 0-11.
+ *
+ * Version notes:
+ * - v0-2 carry magic 0/1 message sets; they are up-converted to one magic-2
+ *   batch before storing, as Kafka 3.x does (its log format is always v2).
+ * - v3+ carry exactly one magic-2 batch per partition (transactionalId from v3).
+ * - v2+ report logAppendTimeMs, v5+ logStartOffset, v8+ recordErrors and
+ *   errorMessage, v10+ currentLeader and nodeEndpoints for NOT_LEADER_OR_FOLLOWER.
+ * - v7+ may carry zstd.
+ *
+ * Order of work, per the design: validate every partition's records, PUT all
+ * accepted batches as ONE object, append all partitions' index entries in one
+ * MetaStore call (dense offsets, atomic per partition), then answer. A batch
+ * that fails validation is answered with its error and not stored; the rest
+ * of the request proceeds. acks=0 answers nothing, or closes the connection
+ * when any partition failed, as Kafka does.
+ *
+ * Scope of idempotence and transactions: batches with a producer id
+ * (idempotent producers, which Java clients are by default since 3.0) are
+ * stored as sent; sequence numbers are not yet checked, so a retried batch
+ * may be stored twice. Transactional batches need a transactionalId in the
+ * request (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Kafka's rule); since
+ * InitProducerId refuses transactional ids, no client reaches this with a
+ * real transaction.
+ */
+
+import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
+import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
+import type {
+  ProduceRequest,
+  ProduceResponsePartitionProduceResponse,
+  ProduceResponseTopicProduceResponse,
+} from '../../shared/protocol/generated/produce.js';
+import type { Init } from '../../shared/protocol/schema.js';
+import {
+  applyLogAppendTime,
+  BATCH_OVERHEAD,
+  CURRENT_MAGIC,
+  iterateBatches,
+  MAGIC_OFFSET,
+  RecordBatchHeader,
+  setPartitionLeaderEpoch,
+  TimestampType,
+} from '../../shared/records/batch.js';
+import { upConvertMessageSet } from '../../shared/records/convert.js';
+import type { RecordsError } from '../../shared/records/errors.js';
+import { decodeBatch } from '../../shared/records/records.js';
+import { validateProduceRecords } from '../../shared/records/validate.js';
+import type { AppendBatch, PartitionRef, TopicRecord } from '../../shared/storage/types.js';
+import { brokerNode, LEADER_EPOCH } from '../cluster.js';
+import { CLOSE_CONNECTION, defineFunction, type FunctionEnv, NO_RESPONSE } from '../define.js';
+import { storageFailure } from '../storage-failure.js';
+import { hasCleanupPolicy, hasPartition, loadTopics, topicConfig, topicConfigNumber } from '../topics.js';
+
+/** Kafka's default `max.message.bytes`. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1048588;
+/** Bound on decompressed bytes when records must be read (up-conversion, per-record checks). */
+const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+/** Produce v3 is the first to carry magic-2 batches only. */
+const FIRST_MAGIC_2_VERSION = 3;
+
+type PartitionResponse = Init<ProduceResponsePartitionProduceResponse>;
+
+/** A partition whose batch passed validation and waits to be stored. */
+interface Accepted {
+  readonly response: PartitionResponse;
+  readonly ref: PartitionRef;
+  readonly batch: Uint8Array;
+  readonly header: RecordBatchHeader;
+  readonly logAppendTime: boolean;
+}
+
+function failed(response: PartitionResponse, code: number, message: string | null = null): void {
+  response.errorCode = code;
+  response.baseOffset = -1n;
+  response.logAppendTimeMs = -1n;
+  response.logStartOffset = -1n;
+  response.errorMessage = message;
+}
+
+/** Whether any batch of the request is transactional (Kafka's RequestUtils.hasTransactionalRecords). */
+function hasTransactionalRecords(body: ProduceRequest): boolean {
+  for (const topic of body.topicData) {
+    for (const partition of topic.partitionData) {
+      if (partition.records === null) continue;
+      for (const slice of iterateBatches(partition.records)) {
+        if (slice.kind !== 'batch' || slice.magic !== CURRENT_MAGIC || slice.bytes.length < BATCH_OVERHEAD) continue;
+        if (new RecordBatchHeader(slice.bytes).isTransactional) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** A unique, time-ordered object key: `batches/<yyyymmdd>/<ms since epoch, 15 digits>-<16 hex random>`. */
+export function batchObjectKey(nowMs: number): string {
+  const day = new Date(nowMs).toISOString().slice(0, 10).replaceAll('-', '');
+  const random = crypto.getRandomValues(new Uint8Array(8));
+  let hex = '';
+  for (const b of random) hex += b.toString(16).padStart(2, '0');
+  return `batches/${day}/${String(nowMs).padStart(15, '0')}-${hex}`;
+}
+
+/** The one batch to store for a partition's records, or the error that refuses them. */
+function prepareBatch(
+  env: FunctionEnv,
+  apiVersion: number,
+  topic: TopicRecord,
+  records: Uint8Array | null,
+): { ok: true; batch: Uint8Array; header: RecordBatchHeader } | { ok: false; error: RecordsError } {
+  const maxBatchBytes = topicConfigNumber(env, topic, 'max.message.bytes', DEFAULT_MAX_MESSAGE_BYTES);
+  let batch = records;
+  if (apiVersion < FIRST_MAGIC_2_VERSION && batch !== null && batch.length > MAGIC_OFFSET) {
+    const magic = batch[MAGIC_OFFSET]!;
+    if (magic === 0 || magic === 1) {
+      const converted = upConvertMessageSet(batch, {
+        maxEntryBytes: maxBatchBytes,
+        maxDecompressedBytes: MAX_DECOMPRESSED_BYTES,
+      });
+      if (!converted.ok) return converted;
+      batch = converted.value;
+    }
+  }
+  const validated = validateProduceRecords(batch, { produceVersion: apiVersion, maxBatchBytes });
+  if (!validated.ok) return validated;
+  return { ok: true, batch: batch!, header: validated.value };
+}
+
+interface RecordProblem {
+  readonly code: number;
+  readonly message: string;
+  readonly recordErrors: { batchIndex: number; batchIndexErrorMessage: string }[];
+}
+
+/** A finite millisecond bound from a `*.max.ms` config; Kafka's Long.MAX default means none. */
+function boundMs(value: string | null): bigint | null {
+  if (value === null || !/^\+?\d+$/.test(value)) return null;
+  const n = BigInt(value);
+  return n >= 0x7fffffffffffffffn ? null : n;
+}
+
+/**
+ * The checks Kafka's LogValidator makes on records, not bytes: a batch
+ * claiming LogAppendTime on a CreateTime topic, keys on compacted topics and
+ * CreateTime timestamps outside `message.timestamp.{before,after}.max.ms`
+ * (or the deprecated `message.timestamp.difference.max.ms`).
+ * Records are decoded only when a topic config asks for a per-record check.
+ */
+function checkRecords(
+  env: FunctionEnv,
+  topic: TopicRecord,
+  batch: Uint8Array,
+  header: RecordBatchHeader,
+  logAppendTime: boolean,
+  nowMs: bigint,
+): RecordProblem | null {
+  if (!logAppendTime && header.timestampType === TimestampType.LOG_APPEND_TIME) {
+    return {
+      code: ErrorCode.INVALID_TIMESTAMP,
+      message: 'Producer should not set timestamp type to LogAppendTime',
+      recordErrors: [
+        { batchIndex: 0, batchIndexErrorMessage: 'Producer should not set timestamp type to LogAppendTime.' },
+      ],
+    };
+  }
+  const compacted = hasCleanupPolicy(env, topic, 'compact');
+  // Under LogAppendTime the broker's clock is the timestamp, so there is nothing to bound. As in
+  // Kafka's LogConfig, the deprecated difference bound stands in for a bound left at its default.
+  const difference = boundMs(topicConfig(env, topic, 'message.timestamp.difference.max.ms'));
+  const before = logAppendTime
+    ? null
+    : (boundMs(topicConfig(env, topic, 'message.timestamp.before.max.ms')) ?? difference);
+  const after = logAppendTime
+    ? null
+    : (boundMs(topicConfig(env, topic, 'message.timestamp.after.max.ms')) ?? difference);
+  if (!compacted && before === null && after === null) return null;
+  const decoded = decodeBatch(batch, { maxDecompressedBytes: MAX_DECOMPRESSED_BYTES, verifyCrc: false });
+  if (!decoded.ok) {
+    return { code: decoded.error.code, message: decoded.error.message, recordErrors: [] };
+  }
+  const errors: RecordProblem['recordErrors'] = [];
+  let code: number = ErrorCode.NONE;
+  decoded.value.records.forEach((record, index) => {
+    if (compacted && record.key === null) {
+      code = ErrorCode.INVALID_RECORD;
+      errors.push({
+        batchIndex: index,
+        batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${topic.name}`,
+      });
+      return;
+    }
+    if (record.timestamp === -1n || (before === null && after === null)) return;
+    const diff = nowMs - record.timestamp;
+    if ((before !== null && diff > before) || (after !== null && -diff > after)) {
+      if (code === ErrorCode.NONE) code = ErrorCode.INVALID_TIMESTAMP;
+      const lo = before === null ? 'unbounded' : String(nowMs - before);
+      const hi = after === null ? 'unbounded' : String(nowMs + after);
+      errors.push({
+        batchIndex: index,
+        batchIndexErrorMessage: `Timestamp ${record.timestamp} of message with offset ${record.offset} is out of range. The timestamp should be within [${lo}, ${hi}]`,
+      });
+    }
+  });
+  if (errors.length === 0) return null;
+  return {
+    code,
+    message: `One or more records have been rejected due to ${errors.length} record errors in total`,
+    recordErrors: errors,
+  };
+}
+
+export default defineFunction({
+  apiKey: ApiKey.Produce,
+  versions: [0, 11],
+  async handle({ apiVersion, body, env, ctx }) {
+    const nowMs = env.now();
+    const now = BigInt(nowMs);
+    const node = brokerNode(env, ctx);
+    let nodeEndpointsNeeded = false;
+
+    const responses: Init<ProduceResponseTopicProduceResponse>[] = [];
+    const slots: { topic: string; index: number; records: Uint8Array | null; response: PartitionResponse }[] = [];
+    for (const topic of body.topicData) {
+      const partitionResponses: PartitionResponse[] = [];
+      for (const p of topic.partitionData) {
+        const response: PartitionResponse = {
+          index: p.index,
+          errorCode: ErrorCode.NONE,
+          baseOffset: -1n,
+          logAppendTimeMs: -1n,
+          logStartOffset: -1n,
+          recordErrors: [],
+          errorMessage: null,
+        };
+        partitionResponses.push(response);
+        slots.push({ topic: topic.name, index: p.index, records: p.records, response });
+      }
+      responses.push({ name: topic.name, partitionResponses });
+    }
+
+    const notLeader = (response: PartitionResponse): void => {
+      failed(response, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      if (apiVersion >= 10) {
+        response.currentLeader = { leaderId: node.nodeId, leaderEpoch: LEADER_EPOCH };
+        nodeEndpointsNeeded = true;
+      }
+    };
+    const answer = (anyError: boolean) => {
+      if (body.acks === 0) return anyError ? CLOSE_CONNECTION : NO_RESPONSE;
+      return {
+        responses,
+        throttleTimeMs: 0,
+        nodeEndpoints: nodeEndpointsNeeded ? [node] : [],
+      };
+    };
+
+    if (hasTransactionalRecords(body) && body.transactionalId === null) {
+      for (const s of slots) failed(s.response, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      return answer(slots.length > 0);
+    }
+
+    let topics: Map<string, TopicRecord | null>;
+    try {
+      topics = await loadTopics(
+        env,
+        slots.map((s) => s.topic),
+      );
+    } catch (e) {
+      storageFailure(env, e, 'produce topic lookup');
+      for (const s of slots) notLeader(s.response);
+      return answer(true);
+    }
+
+    let anyError = false;
+    const accepted: Accepted[] = [];
+    for (const s of slots) {
+      const topic = topics.get(s.topic) ?? null;
+      if (topic === null || !hasPartition(topic, s.index)) {
+        failed(s.response, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        anyError = true;
+        continue;
+      }
+      const prepared = prepareBatch(env, apiVersion, topic, s.records);
+      if (!prepared.ok) {
+        failed(s.response, prepared.error.code, prepared.error.message);
+        anyError = true;
+        continue;
+      }
+      const logAppendTime = topicConfig(env, topic, 'message.timestamp.type') === 'LogAppendTime';
+      const problem = checkRecords(env, topic, prepared.batch, prepared.header, logAppendTime, now);
+      if (problem !== null) {
+        failed(s.response, problem.code, problem.message);
+        s.response.recordErrors = problem.recordErrors;
+        anyError = true;
+        continue;
+      }
+      accepted.push({
+        response: s.response,
+        ref: { topicId: topic.id, partition: s.index },
+        batch: prepared.batch,
+        header: prepared.header,
+        logAppendTime,
+      });
+    }
+
+    if (body.acks !== 0 && body.acks !== 1 && body.acks !== -1) {
+      for (const a of accepted) failed(a.response, ErrorCode.INVALID_REQUIRED_ACKS);
+      return answer(true);
+    }
+    if (accepted.length === 0) return answer(anyError);
+
+    // The request's bytes are ours: stamp them as the leader would before storing.
+    for (const a of accepted) {
+      setPartitionLeaderEpoch(a.batch, LEADER_EPOCH);
+      if (a.logAppendTime) applyLogAppendTime(a.batch, now);
+    }
+
+    const object = batchObjectKey(nowMs);
+    try {
+      await env.blobs.put(
+        object,
+        accepted.map((a) => a.batch),
+      );
+    } catch (e) {
+      storageFailure(env, e, 'produce object write');
+      for (const a of accepted) notLeader(a.response);
+      return answer(true);
+    }
+
+    // One append per partition (a request naming a partition twice appends both batches, in order).
+    const appends: { partition: PartitionRef; batches: AppendBatch[]; owners: Accepted[] }[] = [];
+    const byPartition = new Map<string, (typeof appends)[number]>();
+    let position = 0;
+    for (const a of accepted) {
+      const key = `${a.ref.topicId}:${a.ref.partition}`;
+      let append = byPartition.get(key);
+      if (append === undefined) {
+        append = { partition: a.ref, batches: [], owners: [] };
+        byPartition.set(key, append);
+        appends.push(append);
+      }
+      append.batches.push({
+        offsetCount: a.header.lastOffsetDelta + 1,
+        maxTimestamp: a.header.maxTimestamp,
+        object,
+        position,
+        size: a.batch.length,
+      });
+      append.owners.push(a);
+      position += a.batch.length;
+    }
+    try {
+      const results = await env.meta.log.append(appends.map(({ partition, batches }) => ({ partition, batches })));
+      appends.forEach(({ owners }, i) => {
+        const result = results[i]!;
+        owners.forEach((a, j) => {
+          a.response.baseOffset = result.baseOffsets[j]!;
+          a.response.logStartOffset = result.offsets.logStartOffset;
+          a.response.logAppendTimeMs = a.logAppendTime ? now : -1n;
+        });
+      });
+    } catch (e) {
+      storageFailure(env, e, 'produce append');
+      for (const a of accepted) failed(a.response, ErrorCode.REQUEST_TIMED_OUT);
+      return answer(true);
+    }
+    return answer(anyError);
+  },
+});

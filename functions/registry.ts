@@ -1,0 +1,67 @@
+/**
+ * Every function, by API. ApiVersions advertises exactly this list, so an API
+ * is advertised if and only if a function here serves it.
+ */
+
+import { apis } from '../shared/protocol/generated/api-keys.js';
+import alterConfigs from './alter-configs/index.js';
+import { apiVersionsFunction } from './api-versions/index.js';
+import createPartitions from './create-partitions/index.js';
+import createTopics from './create-topics/index.js';
+import type { KafkaFunction } from './define.js';
+import deleteRecords from './delete-records/index.js';
+import deleteTopics from './delete-topics/index.js';
+import describeCluster from './describe-cluster/index.js';
+import describeConfigs from './describe-configs/index.js';
+import describeTopicPartitions from './describe-topic-partitions/index.js';
+import fetch from './fetch/index.js';
+import incrementalAlterConfigs from './incremental-alter-configs/index.js';
+import initProducerId from './init-producer-id/index.js';
+import listOffsets from './list-offsets/index.js';
+import metadata from './metadata/index.js';
+import offsetForLeaderEpoch from './offset-for-leader-epoch/index.js';
+import produce from './produce/index.js';
+
+/** Each function under the name of its folder, `functions/<name>/`. */
+export const functionsByName: ReadonlyMap<string, KafkaFunction> = new Map<string, KafkaFunction>([
+  ['produce', produce as KafkaFunction],
+  ['fetch', fetch as KafkaFunction],
+  ['list-offsets', listOffsets as KafkaFunction],
+  ['metadata', metadata as KafkaFunction],
+  ['api-versions', apiVersionsFunction(() => allFunctions) as KafkaFunction],
+  ['create-topics', createTopics as KafkaFunction],
+  ['delete-topics', deleteTopics as KafkaFunction],
+  ['delete-records', deleteRecords as KafkaFunction],
+  ['init-producer-id', initProducerId as KafkaFunction],
+  ['offset-for-leader-epoch', offsetForLeaderEpoch as KafkaFunction],
+  ['describe-configs', describeConfigs as KafkaFunction],
+  ['alter-configs', alterConfigs as KafkaFunction],
+  ['create-partitions', createPartitions as KafkaFunction],
+  ['incremental-alter-configs', incrementalAlterConfigs as KafkaFunction],
+  ['describe-cluster', describeCluster as KafkaFunction],
+  ['describe-topic-partitions', describeTopicPartitions as KafkaFunction],
+]);
+
+/** Every function, in API key order. */
+export const allFunctions: readonly KafkaFunction[] = [...functionsByName.values()].sort((a, b) => a.apiKey - b.apiKey);
+
+const normalize = (name: string): string => name.toLowerCase().replace(/[-_\s]/g, '');
+
+const byNormalizedName = new Map<string, KafkaFunction>();
+for (const [folder, fn] of functionsByName) {
+  byNormalizedName.set(normalize(folder), fn);
+  const api = apis.get(fn.apiKey);
+  if (api !== undefined) byNormalizedName.set(normalize(api.name), fn);
+}
+
+/**
+ * The function serving an API, by its folder name (`list-offsets`) or Kafka's
+ * name (`ListOffsets`), in any case; throws for a name no function serves.
+ */
+export function functionNamed(name: string): KafkaFunction {
+  const fn = byNormalizedName.get(normalize(name));
+  if (fn === undefined) {
+    throw new Error(`no function serves ${JSON.stringify(name)}; known: ${[...functionsByName.keys()].join(', ')}`);
+  }
+  return fn;
+}
