@@ -1,31 +1,212 @@
-/** Command-line entry point: `kafkaless <command> [options]`. */
+/**
+ * `kafkaless <command> [options]`. The only place proxy and functions meet:
+ * `dev` runs both in one process; `proxy` and `functions serve` run them apart.
+ */
 
 import { readFileSync } from 'node:fs';
+import { serve } from '@hono/node-server';
+import type { ClusterConfig, FunctionEnv } from '../functions/define.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { openBlobStore, openMetaStore } from '../shared/storage/index.js';
+import { type OptionName, type Options, optionsHelp, parseHostPort, parseOptions } from './options.js';
+
+const DEV_OPTIONS: OptionName[] = [
+  'listen',
+  'advertise',
+  'redis',
+  's3',
+  'metricsListen',
+  'clusterId',
+  'nodeId',
+  'autoCreateTopics',
+  'numPartitions',
+  'maxFrameBytes',
+];
+const PROXY_OPTIONS: OptionName[] = [
+  'functions',
+  'listen',
+  'advertise',
+  'secret',
+  'metricsListen',
+  'maxFrameBytes',
+  'invokeTimeoutMs',
+];
+const SERVE_OPTIONS: OptionName[] = [
+  'functionsListen',
+  'only',
+  'redis',
+  's3',
+  'secret',
+  'clusterId',
+  'nodeId',
+  'autoCreateTopics',
+  'numPartitions',
+];
 
 const USAGE = `Usage: kafkaless <command> [options]
 
 Commands:
-  version     print the version
-  help        print this text
+  dev               proxy and functions in one process (in-memory stores unless --redis/--s3)
+${optionsHelp(DEV_OPTIONS)}
 
-The Kafka endpoint itself (kafkaless dev, proxy, functions serve) is not available yet.
+  proxy             the TCP sidecar, invoking functions over HTTP
+${optionsHelp(PROXY_OPTIONS)}
+
+  functions serve   the function app(s) on a Node HTTP server
+${optionsHelp(SERVE_OPTIONS)}
+
+  version           print the version
+  help              print this text
 `;
 
+function clusterConfig(o: Options): ClusterConfig {
+  const nodeId = Number(o.nodeId);
+  const defaultPartitions = Number(o.numPartitions);
+  if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error(`bad node id ${o.nodeId}`);
+  if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1)
+    throw new Error(`bad partition count ${o.numPartitions}`);
+  return {
+    clusterId: o.clusterId ?? 'kafkaless',
+    nodeId,
+    autoCreateTopics: o.autoCreateTopics !== 'false',
+    defaultPartitions,
+    topicDefaults: {},
+  };
+}
+
+async function functionEnv(o: Options, log: Logger): Promise<FunctionEnv> {
+  const meta = await openMetaStore(o.redis ?? 'memory', { log: log.child('meta') });
+  const blobs = await openBlobStore(o.s3 ?? 'memory', { log: log.child('blobs') });
+  return { meta, blobs, config: clusterConfig(o), log: log.child('functions'), now: Date.now };
+}
+
+const secrets = (o: Options): string[] =>
+  (o.secret ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+/** Resolves when SIGTERM or SIGINT arrives; a second signal exits at once. */
+function untilSignal(log: Logger): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string): void => {
+      log.info('draining', { signal });
+      process.once('SIGTERM', () => process.exit(1));
+      process.once('SIGINT', () => process.exit(1));
+      resolve(signal);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
+
+async function dev(o: Options): Promise<number> {
+  const log = createLogger('kafkaless');
+  const { startProxy, InProcessInvoker } = await import('../proxy/index.js');
+  const { allInOneApp } = await import('../functions/app.js');
+  const env = await functionEnv(o, log);
+  const app = allInOneApp(env, { secrets: [], requireSignature: false });
+  const listen = parseHostPort(o.listen!, '--listen');
+  const proxy = await startProxy({
+    listen,
+    advertise: o.advertise ? parseHostPort(o.advertise, '--advertise') : undefined,
+    invoker: new InProcessInvoker(app),
+    maxFrameBytes: Number(o.maxFrameBytes),
+    metricsListen: o.metricsListen ? parseHostPort(o.metricsListen, '--metrics-listen') : undefined,
+    log: log.child('proxy'),
+  });
+  const where = `${proxy.address.host}:${proxy.address.port}`;
+  const stores = `metadata ${o.redis ? `in Redis at ${o.redis}` : 'in memory'}, batches ${o.s3 ? `in S3 at ${o.s3}` : 'in memory'}`;
+  process.stdout.write(
+    `Kafkaless is listening on ${where} (${stores}).\nConnect with bootstrap.servers=${where}, e.g.\n  kcat -b ${where} -L\n`,
+  );
+  await untilSignal(log);
+  await proxy.drain(10_000);
+  await env.meta.close();
+  await env.blobs.close();
+  return 0;
+}
+
+async function proxyCommand(o: Options): Promise<number> {
+  const log = createLogger('proxy');
+  const { startProxy, HttpInvoker } = await import('../proxy/index.js');
+  if (!o.functions) throw new Error('kafkaless proxy needs --functions URL or a routes JSON file');
+  const routes = /^https?:\/\//.test(o.functions)
+    ? { baseUrl: o.functions }
+    : { routes: JSON.parse(readFileSync(o.functions, 'utf8')) as Record<string, string> };
+  const keys = secrets(o);
+  if (keys.length === 0) throw new Error('kafkaless proxy needs --secret (or KAFKALESS_SECRET) to sign invocations');
+  const proxy = await startProxy({
+    listen: parseHostPort(o.listen!, '--listen'),
+    advertise: o.advertise ? parseHostPort(o.advertise, '--advertise') : undefined,
+    invoker: new HttpInvoker({ ...routes, secret: keys[0]!, log: log.child('invoker') }),
+    invocationTimeoutMs: Number(o.invokeTimeoutMs),
+    maxFrameBytes: Number(o.maxFrameBytes),
+    metricsListen: o.metricsListen ? parseHostPort(o.metricsListen, '--metrics-listen') : undefined,
+    log,
+  });
+  process.stdout.write(
+    `kafkaless proxy listening on ${proxy.address.host}:${proxy.address.port}, functions at ${o.functions}\n`,
+  );
+  await untilSignal(log);
+  await proxy.drain(10_000);
+  return 0;
+}
+
+async function functionsServe(o: Options): Promise<number> {
+  const log = createLogger('functions');
+  const { allInOneApp, appFor } = await import('../functions/app.js');
+  const keys = secrets(o);
+  if (keys.length === 0) throw new Error('kafkaless functions serve needs --secret (or KAFKALESS_SECRET)');
+  const env = await functionEnv(o, log);
+  const options = { secrets: keys, requireSignature: true };
+  const only = (o.only ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const app = only.length > 0 ? appFor(only, env, options) : allInOneApp(env, options);
+  const { host, port } = parseHostPort(o.functionsListen!, '--functions-listen');
+  const server = serve({ fetch: app.fetch, hostname: host, port });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const address = server.address();
+  const bound =
+    typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
+  process.stdout.write(`kafkaless functions serving ${only.length > 0 ? only.join(',') : 'all APIs'} on ${bound}\n`);
+  await untilSignal(log);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await env.meta.close();
+  await env.blobs.close();
+  return 0;
+}
+
 export async function main(args: string[]): Promise<number> {
-  const [command = 'help'] = args;
-  switch (command) {
-    case 'version':
-    case '--version': {
-      const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-      console.log(pkg.version);
-      return 0;
+  const [command = 'help', sub] = args;
+  try {
+    switch (command) {
+      case 'version':
+      case '--version': {
+        const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+          version: string;
+        };
+        console.log(pkg.version);
+        return 0;
+      }
+      case 'help':
+      case '--help':
+        process.stdout.write(USAGE);
+        return 0;
+      case 'dev':
+        return await dev(parseOptions(args.slice(1)).options);
+      case 'proxy':
+        return await proxyCommand(parseOptions(args.slice(1)).options);
+      case 'functions':
+        if (sub !== 'serve') break;
+        return await functionsServe(parseOptions(args.slice(2)).options);
     }
-    case 'help':
-    case '--help':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      process.stderr.write(`kafkaless: unknown or not yet available command '${command}'\n\n${USAGE}`);
-      return 2;
+    process.stderr.write(`kafkaless: unknown command '${args.join(' ')}'\n\n${USAGE}`);
+    return 2;
+  } catch (e) {
+    process.stderr.write(`kafkaless: ${(e as Error).message}\n`);
+    return 1;
   }
 }

@@ -1,0 +1,136 @@
+/**
+ * Command-line options with environment-variable fallbacks. Every option has
+ * both forms: `--redis URL` or `KAFKALESS_REDIS=URL`; the flag wins.
+ */
+
+export interface OptionSpec {
+  readonly flag: string;
+  readonly env: string;
+  readonly help: string;
+  readonly default?: string;
+  /** A flag without a value. */
+  readonly boolean?: boolean;
+}
+
+export const OPTIONS = {
+  listen: { flag: 'listen', env: 'KAFKALESS_LISTEN', help: 'Kafka listener host:port', default: '127.0.0.1:9092' },
+  advertise: {
+    flag: 'advertise',
+    env: 'KAFKALESS_ADVERTISE',
+    help: 'host:port clients are told to connect to (default: the listen address)',
+  },
+  redis: { flag: 'redis', env: 'KAFKALESS_REDIS', help: 'Redis URL for metadata (default: in memory)' },
+  s3: {
+    flag: 's3',
+    env: 'KAFKALESS_S3',
+    help: 'S3 URL http(s)://host:port/bucket for record batches (default: in memory)',
+  },
+  functions: {
+    flag: 'functions',
+    env: 'KAFKALESS_FUNCTIONS',
+    help: 'proxy: base URL of the all-in-one function app, or a routes JSON file mapping API names to URLs',
+  },
+  functionsListen: {
+    flag: 'functions-listen',
+    env: 'KAFKALESS_FUNCTIONS_LISTEN',
+    help: 'functions serve: HTTP host:port',
+    default: '127.0.0.1:8080',
+  },
+  only: {
+    flag: 'only',
+    env: 'KAFKALESS_ONLY',
+    help: 'functions serve: comma-separated API names to serve (default: all)',
+  },
+  secret: {
+    flag: 'secret',
+    env: 'KAFKALESS_SECRET',
+    help: 'shared invocation secret(s), comma-separated; the first signs, any verifies',
+  },
+  metricsListen: {
+    flag: 'metrics-listen',
+    env: 'KAFKALESS_METRICS_LISTEN',
+    help: 'proxy: Prometheus /metrics host:port (off when unset)',
+  },
+  clusterId: {
+    flag: 'cluster-id',
+    env: 'KAFKALESS_CLUSTER_ID',
+    help: 'cluster id reported to clients',
+    default: 'kafkaless',
+  },
+  nodeId: { flag: 'node-id', env: 'KAFKALESS_NODE_ID', help: 'node id the proxy advertises', default: '0' },
+  autoCreateTopics: {
+    flag: 'auto-create-topics',
+    env: 'KAFKALESS_AUTO_CREATE_TOPICS',
+    help: 'auto.create.topics.enable: create topics on metadata requests (true|false)',
+    default: 'true',
+  },
+  numPartitions: {
+    flag: 'num-partitions',
+    env: 'KAFKALESS_NUM_PARTITIONS',
+    help: 'num.partitions: partitions of auto-created topics and of CreateTopics without a count',
+    default: '1',
+  },
+  maxFrameBytes: {
+    flag: 'max-frame-bytes',
+    env: 'KAFKALESS_MAX_FRAME_BYTES',
+    help: 'largest request frame the proxy accepts (socket.request.max.bytes)',
+    default: String(100 * 1024 * 1024),
+  },
+  invokeTimeoutMs: {
+    flag: 'invoke-timeout-ms',
+    env: 'KAFKALESS_INVOKE_TIMEOUT_MS',
+    help: 'proxy: deadline of one function invocation',
+    default: '30000',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+export type Options = Partial<Record<OptionName, string>>;
+
+/** Parses `--name value` / `--name=value` flags, then fills gaps from the environment and defaults. */
+export function parseOptions(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { options: Options; rest: string[] } {
+  const byFlag = new Map<string, OptionName>(
+    (Object.entries(OPTIONS) as [OptionName, OptionSpec][]).map(([k, o]) => [o.flag, k]),
+  );
+  const options: Options = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) {
+      rest.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = arg.slice(2, eq < 0 ? undefined : eq);
+    const name = byFlag.get(flag);
+    if (name === undefined) throw new Error(`unknown option --${flag}`);
+    const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+    if (value === undefined) throw new Error(`--${flag} needs a value`);
+    options[name] = value;
+  }
+  for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
+    options[name] ??= env[spec.env] ?? spec.default;
+  }
+  return { options, rest };
+}
+
+export function parseHostPort(text: string, what: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(text.trim());
+  if (!m) throw new Error(`${what}: expected host:port, got ${JSON.stringify(text)}`);
+  const port = Number(m[2]);
+  if (port < 0 || port > 65535) throw new Error(`${what}: port out of range in ${text}`);
+  return { host: m[1]!, port };
+}
+
+export function optionsHelp(names: readonly OptionName[]): string {
+  return names
+    .map((n) => {
+      const o: OptionSpec = OPTIONS[n];
+      const def = o.default !== undefined ? ` (default ${o.default})` : '';
+      return `  --${o.flag.padEnd(20)} ${o.help}${def}\n  ${''.padEnd(22)} env ${o.env}`;
+    })
+    .join('\n');
+}
