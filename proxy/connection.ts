@@ -4,7 +4,14 @@
  *
  * Requests are invoked as soon as their header is read, concurrently up to
  * `maxInFlight`; past that the socket is paused (backpressure reaches the
- * client through TCP) until the oldest response is written. Responses are
+ * client through TCP) until the oldest response is written. Concurrency stops
+ * where order matters: a Kafka broker handles a connection's requests one at a
+ * time, and clients rely on it (pipelined Produce requests to one partition
+ * must append in the order sent; a later OffsetCommit must win). So a request
+ * that changes state starts only after every earlier request on the connection
+ * has finished, and a request that commutes (reads, and heartbeats, which only
+ * refresh a session) only after every earlier state change; those run
+ * concurrently with each other. Responses are
  * written strictly in request order, each as its size prefix and the chunks
  * the function sent, corked into one vectored write. Produce with acks=0 takes
  * a place in the order but writes nothing.
@@ -31,6 +38,36 @@ import { FrameReader, FrameSizeError, sizePrefix } from './framing.js';
 import { bodyText, InvocationError, type InvokeResult, type Invoker } from './invoker.js';
 import type { Outcome, ProxyMetrics, RejectReason } from './metrics.js';
 import { type RequestHints, readHints } from './request-hints.js';
+
+const noop = (): void => {};
+
+/** APIs whose effects commute: they may run concurrently with each other, never ahead of an earlier state change. */
+const COMMUTING_APIS: ReadonlySet<number> = new Set([
+  ApiKey.Heartbeat,
+  ApiKey.Fetch,
+  ApiKey.ListOffsets,
+  ApiKey.Metadata,
+  ApiKey.OffsetFetch,
+  ApiKey.FindCoordinator,
+  ApiKey.DescribeGroups,
+  ApiKey.ListGroups,
+  ApiKey.ApiVersions,
+  ApiKey.OffsetForLeaderEpoch,
+  ApiKey.DescribeAcls,
+  ApiKey.DescribeConfigs,
+  ApiKey.DescribeLogDirs,
+  ApiKey.DescribeDelegationToken,
+  ApiKey.ListPartitionReassignments,
+  ApiKey.DescribeClientQuotas,
+  ApiKey.DescribeUserScramCredentials,
+  ApiKey.DescribeQuorum,
+  ApiKey.DescribeCluster,
+  ApiKey.DescribeProducers,
+  ApiKey.DescribeTransactions,
+  ApiKey.ListTransactions,
+  ApiKey.ConsumerGroupDescribe,
+  ApiKey.DescribeTopicPartitions,
+]);
 
 export interface InvocationTimeouts {
   /** Budget of a request with no timeout of its own. */
@@ -108,6 +145,10 @@ export class Connection {
   private graceTimer: NodeJS.Timeout | undefined;
   /** Invocations not yet ended, including those whose client has gone. */
   private running = 0;
+  /** Settles when every request dispatched so far has finished. */
+  private allDone: Promise<void> = Promise.resolve();
+  /** Settles when the last state-changing request dispatched so far has finished. */
+  private writesDone: Promise<void> = Promise.resolve();
   private markClosed!: () => void;
   private markFinished!: () => void;
 
@@ -255,12 +296,17 @@ export class Connection {
       listener: this.o.listener,
       deadline: Date.now() + budgetMs(header.apiKey, hints, this.o.timeouts),
     };
-    const started = performance.now();
     this.running++;
+    const commutes = COMMUTING_APIS.has(header.apiKey);
+    const turn = commutes ? this.writesDone : this.allDone;
+    let started = 0;
     // A client that hangs up does not cancel what it sent (Kafka too processes a request it has received);
     // only the proxy's own hard close does.
-    this.o.invoker
-      .invoke(header.apiKey, frame, ctx, this.aborter.signal)
+    const finished = turn
+      .then(() => {
+        started = performance.now();
+        return this.o.invoker.invoke(header.apiKey, frame, ctx, this.aborter.signal);
+      })
       .then(
         (result) => {
           entry.seconds = (performance.now() - started) / 1000;
@@ -278,6 +324,10 @@ export class Connection {
         this.running--;
         this.checkFinished();
       });
+    const settled = finished.then(noop, noop);
+    this.allDone = Promise.all([this.allDone, settled]).then(noop);
+    // A state change waited for everything before it, so its end is also theirs.
+    if (!commutes) this.writesDone = settled;
   }
 
   private checkFinished(): void {

@@ -109,6 +109,42 @@ describe('pipelining', () => {
     expect(control.maxRunning).toBeGreaterThan(5);
   });
 
+  it('runs pipelined state changes one at a time, in the order sent, as a broker does', async () => {
+    const { client, control } = await setup();
+    const order: string[] = [];
+    control.before = async (apiKey, input) => {
+      const tag = apiKey === ApiKey.Produce ? `produce:${(input.body as ProduceRequest).timeoutMs}` : `hb`;
+      order.push(`start ${tag}`);
+      // Earlier produces take longer: run concurrently, they would finish out of order.
+      if (apiKey === ApiKey.Produce) await sleep(60 - (input.body as ProduceRequest).timeoutMs / 100);
+      if (apiKey === ApiKey.Heartbeat) await sleep(30);
+      order.push(`end ${tag}`);
+    };
+    const c = await client();
+    const sent = [
+      c.send(ApiKey.Produce, 9, produce(1, 1000)),
+      c.send(ApiKey.Produce, 9, produce(1, 2000)),
+      c.send(ApiKey.Heartbeat, 4, heartbeat()),
+      c.send(ApiKey.Heartbeat, 4, heartbeat()),
+      c.send(ApiKey.Produce, 9, produce(1, 3000)),
+    ];
+    for (const id of sent) expect(correlationOf(await c.next())).toBe(id);
+    expect(order).toEqual([
+      'start produce:1000',
+      'end produce:1000',
+      'start produce:2000',
+      'end produce:2000',
+      // Heartbeats commute: they overlap each other, never a state change before or after them.
+      'start hb',
+      'start hb',
+      'end hb',
+      'end hb',
+      'start produce:3000',
+      'end produce:3000',
+    ]);
+    expect(control.maxRunning).toBe(2);
+  });
+
   it('keeps a full window of requests in flight without leaking listeners', async () => {
     const { client, control } = await setup();
     slowHeartbeats(control);
