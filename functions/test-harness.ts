@@ -96,3 +96,8 @@ export function batchOf(
   }));
   return encodeBatch({ records });
 }
+
+/** The harness with node id 0 and one partition by default, as the admin tests expect. */
+export function adminHarness(config: Partial<ClusterConfig> = {}): Harness {
+  return harness({ nodeId: 0, defaultPartitions: 1, ...config });
+}

@@ -4,7 +4,7 @@ import type { AlterConfigsRequestAlterConfigsResource } from '../../shared/proto
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { Init } from '../../shared/protocol/schema.js';
-import { type AdminHarness, adminHarness } from '../admin-test-support.js';
+import { type Harness as AdminHarness, adminHarness } from '../test-harness.js';
 
 const OLDEST = 0;
 const NEWEST = 2;

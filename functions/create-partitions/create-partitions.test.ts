@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
-import { type AdminHarness, adminHarness } from '../admin-test-support.js';
+import { type Harness as AdminHarness, adminHarness } from '../test-harness.js';
 
 const OLDEST = 0;
 const NEWEST = 3;

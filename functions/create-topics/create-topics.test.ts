@@ -6,7 +6,7 @@ import type { CreateTopicsRequestCreatableTopic } from '../../shared/protocol/ge
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { ZERO_UUID } from '../../shared/protocol/primitives.js';
 import type { Init } from '../../shared/protocol/schema.js';
-import { type AdminHarness, adminHarness } from '../admin-test-support.js';
+import { type Harness as AdminHarness, adminHarness } from '../test-harness.js';
 
 const OLDEST = 0;
 const NEWEST = 7;

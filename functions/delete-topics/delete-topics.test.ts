@@ -3,7 +3,7 @@ import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { ZERO_UUID } from '../../shared/protocol/primitives.js';
 import { newTopicId } from '../../shared/topic-ids.js';
-import { type AdminHarness, adminHarness } from '../admin-test-support.js';
+import { type Harness as AdminHarness, adminHarness } from '../test-harness.js';
 
 async function createTopics(h: AdminHarness, ...names: string[]): Promise<Map<string, string>> {
   await h.call(ApiKey.CreateTopics, 7, {

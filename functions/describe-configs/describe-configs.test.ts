@@ -6,7 +6,7 @@ import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import type { DescribeConfigsRequest } from '../../shared/protocol/generated/describe-configs.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { Init } from '../../shared/protocol/schema.js';
-import { type AdminHarness, adminHarness } from '../admin-test-support.js';
+import { type Harness as AdminHarness, adminHarness } from '../test-harness.js';
 
 const OLDEST = 0;
 const NEWEST = 4;

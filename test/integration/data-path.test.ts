@@ -157,7 +157,7 @@ describe('the Java producer (acks=all) with each compression type', () => {
 
 describe('librdkafka (kcat) as producer', () => {
   for (const codec of CODECS) {
-    it(`${codec}: ${COUNT} records produced by kcat are read back by the Java consumer`, async () => {
+    it(`${codec}: ${COUNT} records produced by kcat are read back by Java and kcat`, async () => {
       const topic = `kcat-${codec}`;
       await createTopic(topic);
       const sent = makeRecords(`kcat-${codec}`, COUNT).map((s) => ({
@@ -170,6 +170,7 @@ describe('librdkafka (kcat) as producer', () => {
         `${sent.map((s) => `${s.key}:${s.value}`).join('\n')}\n`,
       );
       await expectJavaConsumerReads(topic, sent);
+      await expectKcatReads(topic, sent);
     });
   }
 });
@@ -197,7 +198,7 @@ describe('kafkajs as producer', () => {
   };
 
   for (const codec of CODECS) {
-    it(`${codec}: ${COUNT} records produced by kafkajs are read back by the Java consumer`, async () => {
+    it(`${codec}: ${COUNT} records produced by kafkajs are read back by Java and kcat`, async () => {
       const topic = `kafkajs-${codec}`;
       await createTopic(topic);
       const sent = makeRecords(`kafkajs-${codec}`, COUNT);
@@ -221,6 +222,7 @@ describe('kafkajs as producer', () => {
         await producer.disconnect();
       }
       await expectJavaConsumerReads(topic, sent);
+      await expectKcatReads(topic, sent);
     });
   }
 });

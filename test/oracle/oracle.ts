@@ -502,6 +502,15 @@ export class Oracle {
     return expectOk(await this.call({ ...args, bootstrap, action, op: 'admin' }));
   }
 
+  /** Producer or consumer throughput with records generated inside the JVM (`producePerf` / `consumePerf`). */
+  async perf(
+    op: 'producePerf' | 'consumePerf',
+    args: object,
+  ): Promise<{ records: number; bytes: number; seconds: number }> {
+    const r = expectOk(await this.call({ ...args, op }));
+    return { records: Number(r.records), bytes: Number(r.bytes), seconds: Number(r.seconds) };
+  }
+
   /** Ends the JVM's input and waits for it to exit; kills it if it lingers. */
   async close(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {

@@ -99,6 +99,70 @@ final class ClientRun {
         }
     }
 
+    /**
+     * Throughput, as kafka-producer-perf-test measures it: {bootstrap, topic, count, size, config?}
+     * → {records, bytes, seconds}. Values are generated here so the JSON channel stays out of the figure.
+     */
+    static ObjectNode producePerf(ObjectNode request) throws Exception {
+        Properties props = props(request);
+        props.putIfAbsent(ProducerConfig.ENABLE_METRICS_PUSH_CONFIG, "false");
+        String topic = Json.requiredText(request, "topic");
+        int count = Json.requiredInt(request, "count");
+        int size = Json.requiredInt(request, "size");
+        byte[] value = new byte[size];
+        new java.util.Random(42).nextBytes(value);
+        long started = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer =
+                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<RecordMetadata>> last = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                last.add(producer.send(new ProducerRecord<>(topic, null, value)));
+                if (last.size() >= 10_000) {
+                    for (Future<RecordMetadata> f : last) f.get();
+                    last.clear();
+                }
+            }
+            for (Future<RecordMetadata> f : last) f.get();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        ObjectNode response = Json.MAPPER.createObjectNode();
+        response.put("records", count);
+        response.put("bytes", (long) count * size);
+        response.put("seconds", seconds);
+        return response;
+    }
+
+    /** {bootstrap, topic, partitions, count, config?} → {records, bytes, seconds}: assign(), from the beginning. */
+    static ObjectNode consumePerf(ObjectNode request) {
+        Properties props = props(request);
+        props.putIfAbsent(ConsumerConfig.ENABLE_METRICS_PUSH_CONFIG, "false");
+        String topic = Json.requiredText(request, "topic");
+        int partitions = Json.requiredInt(request, "partitions");
+        long count = Json.requiredInt(request, "count");
+        long records = 0;
+        long bytes = 0;
+        long started = System.nanoTime();
+        long deadline = System.currentTimeMillis() + 300_000;
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                 new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) tps.add(new TopicPartition(topic, p));
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            while (records < count && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    records++;
+                    bytes += r.serializedValueSize();
+                }
+            }
+        }
+        ObjectNode response = Json.MAPPER.createObjectNode();
+        response.put("records", records);
+        response.put("bytes", bytes);
+        response.put("seconds", (System.nanoTime() - started) / 1e9);
+        return response;
+    }
+
     static ObjectNode consume(ObjectNode request) {
         Properties props = props(request);
         props.putIfAbsent(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

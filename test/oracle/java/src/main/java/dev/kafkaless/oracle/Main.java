@@ -93,6 +93,10 @@ public final class Main {
                 return ClientRun.consume(request);
             case "admin":
                 return ClientRun.admin(request);
+            case "producePerf":
+                return ClientRun.producePerf(request);
+            case "consumePerf":
+                return ClientRun.consumePerf(request);
             default:
                 throw new IllegalArgumentException("unknown op '" + op + "'");
         }
