@@ -5,6 +5,7 @@
  * producer's bytes; the base offset field lies outside the CRC).
  */
 
+import { concat } from '../shared/protocol/primitives.js';
 import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD, setBaseOffset } from '../shared/records/batch.js';
 import type { IndexEntry } from '../shared/storage/types.js';
 import type { FunctionEnv } from './define.js';
@@ -15,22 +16,6 @@ export class IndexMismatchError extends Error {
   constructor(readonly entry: IndexEntry) {
     super(`object ${entry.object} holds no ${entry.size}-byte batch at ${entry.position}`);
   }
-}
-
-const EMPTY = new Uint8Array(0);
-
-export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 0) return EMPTY;
-  if (chunks.length === 1) return chunks[0]!;
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** Groups entries (in offset order) into runs stored back to back in one object. */
@@ -76,5 +61,5 @@ export async function readBatches(env: FunctionEnv, entries: readonly IndexEntry
       return bytes;
     }),
   );
-  return concatBytes(pieces);
+  return concat(pieces);
 }

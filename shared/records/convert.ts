@@ -6,6 +6,7 @@
  */
 
 import { ErrorCode } from '../protocol/generated/error-codes.js';
+import { concat } from '../protocol/primitives.js';
 import { CURRENT_MAGIC, LOG_OVERHEAD, TimestampType } from './batch.js';
 import { CompressionCodec } from './compression/index.js';
 import { capture, corrupt, invalidRecord, RecordsError, type Result } from './errors.js';
@@ -116,7 +117,7 @@ export function downConvertBatches(
         );
       }
     }
-    return concatBytes(out);
+    return concat(out);
   });
 }
 
@@ -134,17 +135,4 @@ function consecutiveRuns(records: readonly DecodedRecord[]): DecodedRecord[][] {
   }
   if (run.length > 0) runs.push(run);
   return runs;
-}
-
-function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
