@@ -64,6 +64,13 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 const encoder = new TextEncoder();
 
+/**
+ * Node's synchronous hashing where the runtime has it (Node, Bun, Deno, and
+ * Workers with node compatibility): several times faster per invocation than
+ * WebCrypto's promise round trips. WebCrypto is the fallback.
+ */
+const nodeCrypto = await import('node:crypto').catch(() => undefined);
+
 function toHex(buffer: ArrayBuffer): string {
   const b = new Uint8Array(buffer);
   let s = '';
@@ -72,6 +79,7 @@ function toHex(buffer: ArrayBuffer): string {
 }
 
 async function sha256Hex(body: Uint8Array): Promise<string> {
+  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(body).digest('hex');
   return toHex(await crypto.subtle.digest('SHA-256', body as Uint8Array<ArrayBuffer>));
 }
 
@@ -98,6 +106,19 @@ function hmacKey(secret: string): Promise<HmacKey> {
   return key;
 }
 
+async function hmacHex(secret: string, text: string): Promise<string> {
+  if (nodeCrypto) return nodeCrypto.createHmac('sha256', secret).update(text).digest('hex');
+  return toHex(await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(text)));
+}
+
+/** Compares two equal-length hex strings in time independent of where they differ. */
+function sameHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 /** Sets the timestamp and signature headers; signs with the first secret. */
 export async function signInvocation(
   headers: Headers,
@@ -106,12 +127,7 @@ export async function signInvocation(
   now = Date.now(),
 ): Promise<void> {
   headers.set(Header.timestamp, String(now));
-  const mac = await crypto.subtle.sign(
-    'HMAC',
-    await hmacKey(secret),
-    encoder.encode(await signingString(headers, body)),
-  );
-  headers.set(Header.signature, `v1=${toHex(mac)}`);
+  headers.set(Header.signature, `v1=${await hmacHex(secret, await signingString(headers, body))}`);
 }
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
@@ -139,15 +155,10 @@ export async function verifyInvocation(
     .map((s) => s.trim())
     .filter((s) => s.startsWith('v1='))
     .map((s) => s.slice(3));
-  const data = encoder.encode(await signingString(headers, body));
+  const text = await signingString(headers, body);
   for (const secret of secrets) {
-    const key = await hmacKey(secret);
-    for (const mac of macs) {
-      if (!/^[0-9a-f]{64}$/.test(mac)) continue;
-      const bytes = new Uint8Array(32);
-      for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(mac.slice(i * 2, i * 2 + 2), 16);
-      if (await crypto.subtle.verify('HMAC', key, bytes, data)) return { ok: true };
-    }
+    const expected = await hmacHex(secret, text);
+    for (const mac of macs) if (sameHex(mac, expected)) return { ok: true };
   }
   return { ok: false, reason: 'bad invocation signature' };
 }
