@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobNotFoundError } from './errors.js';
+import type { CommittedOffset, TopicPartitionRef } from './groups.js';
 import { EMPTY_OFFSETS } from './log-rules.js';
 import {
   type AppendBatch,
@@ -584,6 +585,472 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             expect(await waited).toBeLessThan(2000);
           }
           await store.log.waitForAppend([p], 1);
+        });
+      });
+
+      describe('groups', () => {
+        function offset(
+          topic: string,
+          partition: number,
+          value: bigint,
+          extra: Partial<CommittedOffset> = {},
+        ): CommittedOffset {
+          return {
+            topic,
+            partition,
+            offset: value,
+            leaderEpoch: -1,
+            metadata: null,
+            commitTimestamp: 1_767_225_600_000,
+            expireTimestamp: -1,
+            ...extra,
+          };
+        }
+
+        function tp(topic: string, partition: number): TopicPartitionRef {
+          return { topic, partition };
+        }
+
+        async function version(groupId: string, via: MetaStore = store): Promise<number> {
+          return (await via.groups.get(groupId))?.version ?? 0;
+        }
+
+        describe('state', () => {
+          it('has no state for an unknown group, and creates it by compare-and-set from 0', async () => {
+            const g = unique('group');
+            expect(await store.groups.get(g)).toBeNull();
+            const v1 = await store.groups.compareAndSet(g, 0, 'one');
+            expect(v1).toBeGreaterThan(0);
+            expect(await other.groups.get(g)).toEqual({ version: v1, value: 'one' });
+            expect(await other.groups.compareAndSet(g, 0, 'again')).toBeNull();
+            const v2 = await other.groups.compareAndSet(g, v1!, 'two');
+            expect(v2).toBeGreaterThan(v1!);
+            expect(await store.groups.compareAndSet(g, v1!, 'stale')).toBeNull();
+            expect(await store.groups.get(g)).toEqual({ version: v2, value: 'two' });
+          });
+
+          it('keeps values exactly, empty and large ones too', async () => {
+            const g = unique('group');
+            const big = JSON.stringify({ members: Array.from({ length: 2000 }, (_, i) => `member-${i}-ü-😀`) });
+            const v1 = await store.groups.compareAndSet(g, 0, '');
+            expect(await other.groups.get(g)).toEqual({ version: v1, value: '' });
+            const v2 = await store.groups.compareAndSet(g, v1!, big);
+            expect((await other.groups.get(g))?.value).toBe(big);
+            expect(v2).toBeGreaterThan(v1!);
+          });
+
+          it('lets exactly one of 50 concurrent writers from several instances win from nothing', async () => {
+            const g = unique('group');
+            const stores = [store, other, await fresh(), await fresh()];
+            const results = await Promise.all(
+              Array.from({ length: 50 }, (_, i) => stores[i % stores.length]!.groups.compareAndSet(g, 0, `w${i}`)),
+            );
+            const winners = results.map((v, i) => ({ v, i })).filter((r) => r.v !== null);
+            expect(winners).toHaveLength(1);
+            expect(await store.groups.get(g)).toEqual({ version: winners[0]!.v, value: `w${winners[0]!.i}` });
+          });
+
+          it('lets exactly one writer win each version while many race', async () => {
+            const g = unique('group');
+            const stores = [store, other, await fresh(), await fresh()];
+            const won: { version: number; value: string }[] = [];
+            await Promise.all(
+              Array.from({ length: 10 }, async (_, w) => {
+                const via = stores[w % stores.length]!;
+                for (let n = 0; n < 5; ) {
+                  const seen = await version(g, via);
+                  const value = `w${w}-${n}`;
+                  const next = await via.groups.compareAndSet(g, seen, value);
+                  if (next === null) continue;
+                  expect(next).toBeGreaterThan(seen);
+                  won.push({ version: next, value });
+                  n++;
+                }
+              }),
+            );
+            expect(won).toHaveLength(50);
+            expect(new Set(won.map((w) => w.version)).size).toBe(50);
+            const last = won.reduce((a, b) => (b.version > a.version ? b : a));
+            expect(await store.groups.get(g)).toEqual(last);
+          });
+
+          it('deletes by compare-and-set, and a later life starts above the earlier versions', async () => {
+            const g = unique('group');
+            const v1 = (await store.groups.compareAndSet(g, 0, 'a'))!;
+            const v2 = (await store.groups.compareAndSet(g, v1, 'b'))!;
+            expect(await other.groups.compareAndSet(g, v1, null)).toBeNull();
+            expect(await other.groups.compareAndSet(g, v2, null)).toBe(0);
+            expect(await store.groups.get(g)).toBeNull();
+            expect(await store.groups.compareAndSet(g, v2, null)).toBeNull();
+            expect(await store.groups.compareAndSet(g, 0, null)).toBe(0);
+            const v3 = (await store.groups.compareAndSet(g, 0, 'c'))!;
+            expect(v3).toBeGreaterThan(v2);
+            expect(await other.groups.compareAndSet(g, v1, 'from the earlier life')).toBeNull();
+            expect(await other.groups.compareAndSet(g, v2, 'from the earlier life')).toBeNull();
+            expect(await other.groups.get(g)).toEqual({ version: v3, value: 'c' });
+          });
+
+          it('gets several groups at once, missing ones as null', async () => {
+            const [a, b, missing] = [unique('group'), unique('group'), unique('group')];
+            const va = await store.groups.compareAndSet(a, 0, 'A');
+            const vb = await store.groups.compareAndSet(b, 0, 'B');
+            const got = await other.groups.getMany([b, missing, a, b]);
+            expect([...got.keys()]).toEqual([b, missing, a]);
+            expect(got.get(a)).toEqual({ version: va, value: 'A' });
+            expect(got.get(b)).toEqual({ version: vb, value: 'B' });
+            expect(got.get(missing)).toBeNull();
+            expect((await store.groups.getMany([])).size).toBe(0);
+          });
+
+          it('refuses versions that are not versions', async () => {
+            const g = unique('group');
+            await expect(store.groups.compareAndSet(g, -1, 'x')).rejects.toBeInstanceOf(TypeError);
+            await expect(store.groups.compareAndSet(g, 1.5, 'x')).rejects.toBeInstanceOf(TypeError);
+            await expect(store.groups.deleteGroup(g, -1)).rejects.toBeInstanceOf(TypeError);
+            await expect(store.groups.commitOffsets(g, [offset('t', -1, 0n)])).rejects.toBeInstanceOf(TypeError);
+            await expect(store.groups.commitOffsets(g, [offset('t', 0, 2n ** 63n)])).rejects.toBeInstanceOf(TypeError);
+            expect(await store.groups.get(g)).toBeNull();
+            expect(await store.groups.fetchOffsets(g)).toEqual([]);
+          });
+        });
+
+        describe('waitForChange', () => {
+          it('wakes on a change through another instance', async () => {
+            const g = unique('group');
+            const v1 = (await store.groups.compareAndSet(g, 0, 'a'))!;
+            const waited = elapsed(store.groups.waitForChange(g, v1, 10_000));
+            await new Promise((r) => setTimeout(r, 100));
+            await other.groups.compareAndSet(g, v1, 'b');
+            expect(await waited).toBeLessThan(2000);
+          });
+
+          it('wakes on the creation of a group it saw absent, and on its deletion', async () => {
+            const g = unique('group');
+            const created = elapsed(store.groups.waitForChange(g, 0, 10_000));
+            await new Promise((r) => setTimeout(r, 100));
+            const v1 = (await other.groups.compareAndSet(g, 0, 'a'))!;
+            expect(await created).toBeLessThan(2000);
+            const deleted = elapsed(store.groups.waitForChange(g, v1, 10_000));
+            await new Promise((r) => setTimeout(r, 100));
+            expect(await other.groups.compareAndSet(g, v1, null)).toBe(0);
+            expect(await deleted).toBeLessThan(2000);
+            const v2 = (await other.groups.compareAndSet(g, 0, 'b'))!;
+            const dropped = elapsed(store.groups.waitForChange(g, v2, 10_000));
+            await new Promise((r) => setTimeout(r, 100));
+            expect(await other.groups.deleteGroup(g, v2)).toBe(true);
+            expect(await dropped).toBeLessThan(2000);
+          });
+
+          it('wakes every waiter, on every instance', async () => {
+            const g = unique('group');
+            const v1 = (await store.groups.compareAndSet(g, 0, 'a'))!;
+            const third = await fresh();
+            const waits = [store, store, other, third].map((s) => elapsed(s.groups.waitForChange(g, v1, 10_000)));
+            await new Promise((r) => setTimeout(r, 100));
+            await third.groups.compareAndSet(g, v1, 'b');
+            for (const w of await Promise.all(waits)) expect(w).toBeLessThan(2000);
+          });
+
+          it('is not woken by changes to other groups or by offset commits', async () => {
+            const g = unique('group');
+            const v1 = (await store.groups.compareAndSet(g, 0, 'a'))!;
+            const waited = elapsed(store.groups.waitForChange(g, v1, 400));
+            await new Promise((r) => setTimeout(r, 100));
+            await other.groups.compareAndSet(unique('group'), 0, 'elsewhere');
+            await other.groups.commitOffsets(g, [offset('t', 0, 1n)]);
+            expect(await waited).toBeGreaterThanOrEqual(350);
+          });
+
+          it('times out', async () => {
+            const waited = await elapsed(store.groups.waitForChange(unique('group'), 0, 250));
+            expect(waited).toBeGreaterThanOrEqual(200);
+            expect(waited).toBeLessThan(2000);
+          });
+
+          it('ends when the signal aborts, or at once when it already has', async () => {
+            const controller = new AbortController();
+            const waited = elapsed(store.groups.waitForChange(unique('group'), 0, 10_000, controller.signal));
+            setTimeout(() => controller.abort(), 100);
+            expect(await waited).toBeLessThan(2000);
+            expect(
+              await elapsed(store.groups.waitForChange(unique('group'), 0, 10_000, controller.signal)),
+            ).toBeLessThan(100);
+          });
+
+          it('returns at once when the version already moved past what the caller saw', async () => {
+            const g = unique('group');
+            for (let round = 0; round < 10; round++) {
+              const seen = await version(g);
+              // The change lands between the caller's read and its wait; the re-read catches it.
+              await other.groups.compareAndSet(g, seen, `round ${round}`);
+              expect(await elapsed(store.groups.waitForChange(g, seen, 10_000))).toBeLessThan(1000);
+            }
+            const now = await version(g);
+            expect(await elapsed(store.groups.waitForChange(g, now, 300))).toBeGreaterThanOrEqual(250);
+          });
+
+          it('keeps working as waiters come and go on one group', async () => {
+            const g = unique('group');
+            for (let round = 0; round < 5; round++) {
+              const seen = await version(g);
+              const waited = elapsed(store.groups.waitForChange(g, seen, 10_000));
+              await new Promise((r) => setTimeout(r, 20));
+              await other.groups.compareAndSet(g, seen, `round ${round}`);
+              expect(await waited).toBeLessThan(2000);
+            }
+          });
+        });
+
+        describe('offsets', () => {
+          it('commits offsets and fetches all of them, or the partitions asked for', async () => {
+            const g = unique('group');
+            const stored = [
+              offset('topic-b', 0, 7n, {
+                leaderEpoch: 3,
+                metadata: 'meta:with:colons',
+                expireTimestamp: 1_900_000_000_000,
+              }),
+              offset('topic-a', 10, 0n, { metadata: '' }),
+              offset('topic-a', 2, 2n ** 62n, { metadata: 'ü 😀 +-' }),
+              offset('topic:c', 1, -1n),
+            ];
+            expect(await store.groups.commitOffsets(g, stored)).toBe(true);
+            expect(await other.groups.fetchOffsets(g)).toEqual([stored[2], stored[1], stored[0], stored[3]]);
+            expect(
+              await other.groups.fetchOffsets(g, [tp('topic:c', 1), tp('topic-a', 3), tp('topic-b', 0), tp('nope', 0)]),
+            ).toEqual([stored[3], stored[0]]);
+            expect(await other.groups.fetchOffsets(g, [])).toEqual([]);
+            expect(await other.groups.fetchOffsets(unique('group'))).toEqual([]);
+            expect(await store.groups.get(g)).toBeNull();
+          });
+
+          it('overwrites an offset committed again, and keeps the others', async () => {
+            const g = unique('group');
+            await store.groups.commitOffsets(g, [offset('t', 0, 1n), offset('t', 1, 1n, { metadata: 'x' })]);
+            const again = offset('t', 0, 9n, { leaderEpoch: 4, metadata: 'y', commitTimestamp: 1_767_225_700_000 });
+            await other.groups.commitOffsets(g, [again]);
+            expect(await store.groups.fetchOffsets(g)).toEqual([again, offset('t', 1, 1n, { metadata: 'x' })]);
+            expect(await store.groups.commitOffsets(g, [])).toBe(true);
+          });
+
+          it('commits only while the state version is the one given', async () => {
+            const g = unique('group');
+            expect(await store.groups.commitOffsets(g, [offset('t', 0, 1n)], 0)).toBe(true);
+            const v1 = (await store.groups.compareAndSet(g, 0, 'a'))!;
+            expect(await store.groups.commitOffsets(g, [offset('t', 0, 2n)], 0)).toBe(false);
+            expect(await other.groups.commitOffsets(g, [offset('t', 0, 3n)], v1)).toBe(true);
+            const v2 = (await other.groups.compareAndSet(g, v1, 'b'))!;
+            expect(await store.groups.commitOffsets(g, [offset('t', 0, 4n), offset('t', 1, 4n)], v1)).toBe(false);
+            expect(await store.groups.commitOffsets(g, [], v1)).toBe(false);
+            expect(await store.groups.commitOffsets(g, [], v2)).toBe(true);
+            expect((await store.groups.fetchOffsets(g)).map((o) => o.offset)).toEqual([3n]);
+            expect(await store.groups.commitOffsets(g, [offset('t', 0, 5n)])).toBe(true);
+            expect((await store.groups.fetchOffsets(g)).map((o) => o.offset)).toEqual([5n]);
+          });
+
+          it("fetches several groups' offsets in one call", async () => {
+            const [a, b, missing] = [unique('group'), unique('group'), unique('group')];
+            await store.groups.commitOffsets(a, [offset('t', 0, 1n), offset('t', 1, 2n)]);
+            await store.groups.commitOffsets(b, [offset('u', 0, 3n)]);
+            expect(
+              await other.groups.fetchOffsetsMany([
+                { groupId: b },
+                { groupId: a, partitions: [tp('t', 1), tp('u', 0)] },
+                { groupId: missing },
+                { groupId: a, partitions: [] },
+                { groupId: a },
+              ]),
+            ).toEqual([[offset('u', 0, 3n)], [offset('t', 1, 2n)], [], [], [offset('t', 0, 1n), offset('t', 1, 2n)]]);
+            expect(await other.groups.fetchOffsetsMany([])).toEqual([]);
+          });
+
+          it('deletes offsets of the partitions given', async () => {
+            const g = unique('group');
+            await store.groups.commitOffsets(g, [offset('t', 0, 1n), offset('t', 1, 2n), offset('u', 0, 3n)]);
+            await other.groups.deleteOffsets(g, [tp('t', 0), tp('u', 0), tp('missing', 4)]);
+            expect(await store.groups.fetchOffsets(g)).toEqual([offset('t', 1, 2n)]);
+            await other.groups.deleteOffsets(g, []);
+            await other.groups.deleteOffsets(unique('group'), [tp('t', 0)]);
+            expect(await store.groups.list()).toContain(g);
+            await other.groups.deleteOffsets(g, [tp('t', 1)]);
+            expect(await store.groups.fetchOffsets(g)).toEqual([]);
+            expect(await store.groups.list()).not.toContain(g);
+          });
+
+          it('hands out offsets the caller cannot alias into the store', async () => {
+            const g = unique('group');
+            const mine = offset('t', 0, 1n, { metadata: 'm' });
+            await store.groups.commitOffsets(g, [mine]);
+            (mine as { offset: bigint }).offset = 99n;
+            const [got] = await store.groups.fetchOffsets(g);
+            (got as { offset: bigint }).offset = 98n;
+            expect(await store.groups.fetchOffsets(g)).toEqual([offset('t', 0, 1n, { metadata: 'm' })]);
+          });
+        });
+
+        describe('deleteGroup', () => {
+          it('removes state and offsets only while the version is the one given', async () => {
+            const g = unique('group');
+            const v1 = (await store.groups.compareAndSet(g, 0, 'a'))!;
+            await store.groups.commitOffsets(g, [offset('t', 0, 1n)]);
+            expect(await other.groups.deleteGroup(g, 0)).toBe(false);
+            expect(await other.groups.deleteGroup(g, v1 + 1)).toBe(false);
+            expect(await store.groups.get(g)).toEqual({ version: v1, value: 'a' });
+            expect(await store.groups.fetchOffsets(g)).toHaveLength(1);
+            expect(await other.groups.deleteGroup(g, v1)).toBe(true);
+            expect(await store.groups.get(g)).toBeNull();
+            expect(await store.groups.fetchOffsets(g)).toEqual([]);
+            expect(await store.groups.list()).not.toContain(g);
+            expect(await other.groups.deleteGroup(g, v1)).toBe(false);
+          });
+
+          it('removes a group that has only offsets, with version 0', async () => {
+            const g = unique('group');
+            await store.groups.commitOffsets(g, [offset('t', 0, 1n), offset('t', 1, 1n)]);
+            expect(await store.groups.list()).toContain(g);
+            expect(await other.groups.deleteGroup(g, 0)).toBe(true);
+            expect(await store.groups.fetchOffsets(g)).toEqual([]);
+            expect(await store.groups.list()).not.toContain(g);
+          });
+        });
+
+        describe('expireOffsets', () => {
+          const now = 1_767_225_600_000;
+
+          it('drops offsets whose own expiry passed, and keeps the rest without a retention rule', async () => {
+            const g = unique('group');
+            await store.groups.commitOffsets(g, [
+              offset('t', 0, 1n, { expireTimestamp: now - 1 }),
+              offset('t', 1, 1n, { expireTimestamp: now }),
+              offset('t', 2, 1n, { expireTimestamp: now + 1 }),
+              offset('t', 3, 1n, { commitTimestamp: 0 }),
+            ]);
+            expect(await other.groups.expireOffsets(g, now)).toBe(2);
+            expect((await store.groups.fetchOffsets(g)).map((o) => o.partition)).toEqual([2, 3]);
+            expect(await other.groups.expireOffsets(g, now)).toBe(0);
+            expect(await other.groups.expireOffsets(unique('group'), now)).toBe(0);
+          });
+
+          it('applies the retention rule to offsets without their own expiry', async () => {
+            const g = unique('group');
+            await store.groups.commitOffsets(g, [
+              offset('t', 0, 1n, { commitTimestamp: now - 1000 }),
+              offset('t', 1, 1n, { commitTimestamp: now - 999 }),
+              offset('t', 2, 1n, { commitTimestamp: now - 5000, expireTimestamp: now + 1 }),
+            ]);
+            expect(await other.groups.expireOffsets(g, now, { retentionMs: 1000 })).toBe(1);
+            expect((await store.groups.fetchOffsets(g)).map((o) => o.partition)).toEqual([1, 2]);
+          });
+
+          it('counts retention from the time given, and keeps the topics given', async () => {
+            const g = unique('group');
+            await store.groups.commitOffsets(g, [
+              offset('t', 0, 1n, { commitTimestamp: now }),
+              offset('kept', 0, 1n, { commitTimestamp: 0, expireTimestamp: 0 }),
+              offset('t:x', 0, 1n, { commitTimestamp: now }),
+            ]);
+            expect(
+              await other.groups.expireOffsets(g, now, { retentionMs: 1000, since: now - 999, keepTopics: ['kept'] }),
+            ).toBe(0);
+            expect(
+              await other.groups.expireOffsets(g, now, {
+                retentionMs: 1000,
+                since: now - 1000,
+                keepTopics: ['kept', 't'],
+              }),
+            ).toBe(1);
+            expect((await store.groups.fetchOffsets(g)).map((o) => o.topic)).toEqual(['kept', 't']);
+            expect(await other.groups.expireOffsets(g, now, { retentionMs: 1000, since: now - 1000 })).toBe(2);
+            expect(await store.groups.fetchOffsets(g)).toEqual([]);
+            expect(await store.groups.list()).not.toContain(g);
+          });
+
+          it('drops nothing when the state version moved', async () => {
+            const g = unique('group');
+            const v1 = (await store.groups.compareAndSet(g, 0, 'empty'))!;
+            await store.groups.commitOffsets(g, [offset('t', 0, 1n, { expireTimestamp: 0 })]);
+            const v2 = (await store.groups.compareAndSet(g, v1, 'a member joined'))!;
+            expect(await other.groups.expireOffsets(g, now, { ifVersion: v1 })).toBe(0);
+            expect(await store.groups.fetchOffsets(g)).toHaveLength(1);
+            expect(await other.groups.expireOffsets(g, now, { ifVersion: v2 })).toBe(1);
+            expect(await store.groups.list()).toContain(g);
+          });
+        });
+
+        it('lists every group with state or offsets, sorted', async () => {
+          const [withState, withOffsets, both, gone] = [unique('g'), unique('g'), unique('g'), unique('g')];
+          await store.groups.compareAndSet(withState, 0, 's');
+          await store.groups.commitOffsets(withOffsets, [offset('t', 0, 1n)]);
+          await store.groups.compareAndSet(both, 0, 's');
+          await store.groups.commitOffsets(both, [offset('t', 0, 1n)]);
+          const vGone = (await store.groups.compareAndSet(gone, 0, 's'))!;
+          await store.groups.compareAndSet(gone, vGone, null);
+          const listed = await other.groups.list();
+          expect(listed).toEqual([...listed].sort());
+          for (const g of [withState, withOffsets, both]) expect(listed).toContain(g);
+          expect(listed).not.toContain(gone);
+          const vBoth = await version(both);
+          await store.groups.compareAndSet(both, vBoth, null);
+          expect(await other.groups.list()).toContain(both);
+          await store.groups.deleteOffsets(both, [tp('t', 0)]);
+          expect(await other.groups.list()).not.toContain(both);
+        });
+
+        it('lists every group while many are created and deleted at once', async () => {
+          const stores = [store, other, await fresh()];
+          const ids = Array.from({ length: 30 }, () => unique('churn'));
+          await Promise.all(
+            ids.map(async (g, i) => {
+              const via = stores[i % stores.length]!;
+              for (let round = 0; round < 4; round++) {
+                const v = (await via.groups.compareAndSet(g, 0, 'x'))!;
+                await stores[(i + 1) % stores.length]!.groups.list();
+                await via.groups.compareAndSet(g, v, null);
+              }
+              if (i % 2 === 0) await via.groups.compareAndSet(g, 0, 'kept');
+              else await via.groups.commitOffsets(g, [offset('t', 0, 1n)]);
+            }),
+          );
+          const listed = new Set(await store.groups.list());
+          for (const g of ids) expect(listed.has(g), g).toBe(true);
+        });
+
+        it('keeps groups whose ids hold braces, colons and other characters apart', async () => {
+          const ids = [
+            '',
+            '{',
+            '}',
+            '{}',
+            unique('a{b}c:d'),
+            unique('}:state'),
+            unique('{kl:g:x}:offsets'),
+            unique('grüppe 😀'),
+            unique('tab\tnew\nline'),
+            unique('nul\u0000byte'),
+            unique('-_=+/'),
+          ];
+          const third = await fresh();
+          const versions = await Promise.all(ids.map((g, i) => third.groups.compareAndSet(g, 0, `state ${i}`)));
+          try {
+            await Promise.all(ids.map((g, i) => third.groups.commitOffsets(g, [offset(`t${i}`, i, BigInt(i))])));
+            const got = await other.groups.getMany(ids);
+            expect(got).toEqual(new Map(ids.map((g, i) => [g, { version: versions[i], value: `state ${i}` }])));
+            const fetched = await other.groups.fetchOffsetsMany(ids.map((groupId) => ({ groupId })));
+            expect(fetched).toEqual(ids.map((_, i) => [offset(`t${i}`, i, BigInt(i))]));
+            const listed = await other.groups.list();
+            for (const g of ids) expect(listed, JSON.stringify(g)).toContain(g);
+
+            const waited = elapsed(store.groups.waitForChange(ids[1]!, versions[1]!, 10_000));
+            await new Promise((r) => setTimeout(r, 100));
+            await other.groups.compareAndSet(ids[1]!, versions[1]!, 'changed');
+            expect(await waited).toBeLessThan(2000);
+            expect(await store.groups.get(ids[0]!)).toEqual({ version: versions[0], value: 'state 0' });
+            expect(await store.groups.get(ids[3]!)).toEqual({ version: versions[3], value: 'state 3' });
+          } finally {
+            // The fixed ids are shared by every run against the same backing state.
+            for (const g of ids) await third.groups.deleteGroup(g, await version(g, third));
+          }
+          expect(await store.groups.getMany(ids)).toEqual(new Map(ids.map((g) => [g, null])));
         });
       });
     });

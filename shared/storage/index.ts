@@ -21,6 +21,7 @@ import { S3BlobStore, type S3BlobStoreOptions } from './s3/blobs.js';
 import type { BlobStore, MetaStore } from './types.js';
 
 export { BlobNotFoundError } from './errors.js';
+export * from './groups.js';
 export * from './types.js';
 
 export type MetaStoreOptions = RedisMetaStoreOptions;

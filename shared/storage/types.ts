@@ -7,9 +7,11 @@
  * Storage knows no Kafka API: it speaks of topics, partitions, offsets and
  * byte ranges. Offsets and timestamps are bigint.
  *
- * Interfaces are grouped by area; later areas (groups, producers,
- * transactions, ACLs, SCRAM, schemas) join as further members of MetaStore.
+ * Interfaces are grouped by area; later areas (producers, transactions,
+ * ACLs, SCRAM, schemas) join as further members of MetaStore.
  */
+
+import type { GroupStore } from './groups.js';
 
 /** A topic as stored. Configs hold only what was set explicitly; defaults live in the config table. */
 export interface TopicRecord {
@@ -144,6 +146,8 @@ export interface MetaStore {
   readonly topics: TopicStore;
   readonly log: LogStore;
   readonly producers: ProducerStore;
+  /** Consumer groups' state and committed offsets (contract in groups.ts). */
+  readonly groups: GroupStore;
   /** Cheap liveness check, for health endpoints. */
   ping(): Promise<void>;
   close(): Promise<void>;

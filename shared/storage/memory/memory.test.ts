@@ -29,9 +29,12 @@ describe('memory stores', () => {
   it('fail with StorageUnavailableError once closed, and wake their waiters', async () => {
     const store = new MemoryMetaStore();
     const waiting = store.log.waitForAppend([{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partition: 0 }], 60_000);
+    const waitingForGroup = store.groups.waitForChange('g', 0, 60_000);
     await store.close();
     await waiting;
+    await waitingForGroup;
     await expect(store.topics.listTopics()).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(store.groups.get('g')).rejects.toBeInstanceOf(StorageUnavailableError);
     await expect(store.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
   });
 

@@ -6,6 +6,17 @@
  */
 
 import { EventEmitter } from 'node:events';
+import {
+  byId,
+  byTopicPartition,
+  checkCommittedOffset,
+  checkExpiry,
+  checkTopicPartition,
+  checkVersion,
+  copyOffset,
+  offsetExpired,
+} from '../group-rules.js';
+import type { CommittedOffset, GroupStore, OffsetExpiry, TopicPartitionRef, VersionedValue } from '../groups.js';
 import { checkBatches, checkPartition, EMPTY_OFFSETS } from '../log-rules.js';
 import { byName, changeConfigs, checkTopic, copyTopic } from '../topic-record.js';
 import {
@@ -43,6 +54,13 @@ export class MemoryMetaBackend {
   readonly appended = new EventEmitter().setMaxListeners(0);
   /** The last producer id handed out; -1 before the first. */
   lastProducerId = -1n;
+  readonly groups = new Map<string, VersionedValue>();
+  /** Group id → `topic\0partition` → offset. Empty maps are removed. */
+  readonly groupOffsets = new Map<string, Map<string, CommittedOffset>>();
+  /** Emits `g:<groupId>` when a group's state changes (the prefix keeps ids such as `error` apart from special events). */
+  readonly groupChanged = new EventEmitter().setMaxListeners(0);
+  /** Every state write takes the next version, so a group's later life starts above its earlier one. */
+  lastGroupVersion = 0;
 }
 
 function logKey(ref: PartitionRef): string {
@@ -292,6 +310,178 @@ class MemoryLog implements LogStore {
   }
 }
 
+function offsetKey(ref: TopicPartitionRef): string {
+  return `${ref.topic}\u0000${ref.partition}`;
+}
+
+function changeEvent(groupId: string): string {
+  return `g:${groupId}`;
+}
+
+class MemoryGroups implements GroupStore {
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly b: MemoryMetaBackend,
+    private readonly open: () => void,
+  ) {}
+
+  private versionOf(groupId: string): number {
+    return this.b.groups.get(groupId)?.version ?? 0;
+  }
+
+  private changed(groupId: string): void {
+    this.b.groupChanged.emit(changeEvent(groupId));
+  }
+
+  async get(groupId: string): Promise<VersionedValue | null> {
+    this.open();
+    const state = this.b.groups.get(groupId);
+    return state === undefined ? null : { ...state };
+  }
+
+  async getMany(groupIds: readonly string[]): Promise<Map<string, VersionedValue | null>> {
+    this.open();
+    const out = new Map<string, VersionedValue | null>();
+    for (const id of groupIds) {
+      const state = this.b.groups.get(id);
+      out.set(id, state === undefined ? null : { ...state });
+    }
+    return out;
+  }
+
+  async compareAndSet(groupId: string, expectedVersion: number, value: string | null): Promise<number | null> {
+    this.open();
+    checkVersion(expectedVersion, 'expected version');
+    const current = this.versionOf(groupId);
+    if (current !== expectedVersion) return null;
+    if (value === null) {
+      if (current !== 0) {
+        this.b.groups.delete(groupId);
+        this.changed(groupId);
+      }
+      return 0;
+    }
+    this.b.lastGroupVersion += 1;
+    const version = this.b.lastGroupVersion;
+    this.b.groups.set(groupId, { version, value });
+    this.changed(groupId);
+    return version;
+  }
+
+  async list(): Promise<string[]> {
+    this.open();
+    return [...new Set([...this.b.groups.keys(), ...this.b.groupOffsets.keys()])].sort(byId);
+  }
+
+  async waitForChange(groupId: string, seenVersion: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    this.open();
+    checkVersion(seenVersion, 'seen version');
+    if (signal?.aborted || this.versionOf(groupId) !== seenVersion) return;
+    const event = changeEvent(groupId);
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.b.groupChanged.off(event, done);
+        signal?.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      this.b.groupChanged.on(event, done);
+      signal?.addEventListener('abort', done);
+      this.waiters.add(done);
+    });
+  }
+
+  async commitOffsets(groupId: string, offsets: readonly CommittedOffset[], ifVersion?: number): Promise<boolean> {
+    this.open();
+    for (const o of offsets) checkCommittedOffset(o);
+    if (ifVersion !== undefined) {
+      checkVersion(ifVersion, 'version');
+      if (this.versionOf(groupId) !== ifVersion) return false;
+    }
+    if (offsets.length === 0) return true;
+    let stored = this.b.groupOffsets.get(groupId);
+    if (stored === undefined) {
+      stored = new Map();
+      this.b.groupOffsets.set(groupId, stored);
+    }
+    for (const o of offsets) stored.set(offsetKey(o), copyOffset(o));
+    return true;
+  }
+
+  private offsetsOf(groupId: string, partitions: readonly TopicPartitionRef[] | undefined): CommittedOffset[] {
+    const stored = this.b.groupOffsets.get(groupId);
+    if (stored === undefined) return [];
+    if (partitions === undefined) return [...stored.values()].map(copyOffset).sort(byTopicPartition);
+    const out: CommittedOffset[] = [];
+    for (const p of partitions) {
+      const o = stored.get(offsetKey(p));
+      if (o !== undefined) out.push(copyOffset(o));
+    }
+    return out;
+  }
+
+  async fetchOffsets(groupId: string, partitions?: readonly TopicPartitionRef[]): Promise<CommittedOffset[]> {
+    this.open();
+    for (const p of partitions ?? []) checkTopicPartition(p);
+    return this.offsetsOf(groupId, partitions);
+  }
+
+  async fetchOffsetsMany(
+    requests: readonly { groupId: string; partitions?: readonly TopicPartitionRef[] }[],
+  ): Promise<CommittedOffset[][]> {
+    this.open();
+    for (const r of requests) for (const p of r.partitions ?? []) checkTopicPartition(p);
+    return requests.map((r) => this.offsetsOf(r.groupId, r.partitions));
+  }
+
+  async deleteOffsets(groupId: string, partitions: readonly TopicPartitionRef[]): Promise<void> {
+    this.open();
+    for (const p of partitions) checkTopicPartition(p);
+    const stored = this.b.groupOffsets.get(groupId);
+    if (stored === undefined) return;
+    for (const p of partitions) stored.delete(offsetKey(p));
+    if (stored.size === 0) this.b.groupOffsets.delete(groupId);
+  }
+
+  async deleteGroup(groupId: string, ifVersion: number): Promise<boolean> {
+    this.open();
+    checkVersion(ifVersion, 'version');
+    const current = this.versionOf(groupId);
+    if (current !== ifVersion) return false;
+    this.b.groupOffsets.delete(groupId);
+    if (current !== 0) {
+      this.b.groups.delete(groupId);
+      this.changed(groupId);
+    }
+    return true;
+  }
+
+  async expireOffsets(groupId: string, now: number, expiry: OffsetExpiry = {}): Promise<number> {
+    this.open();
+    checkExpiry(now, expiry);
+    if (expiry.ifVersion !== undefined && this.versionOf(groupId) !== expiry.ifVersion) return 0;
+    const stored = this.b.groupOffsets.get(groupId);
+    if (stored === undefined) return 0;
+    const keep = new Set(expiry.keepTopics ?? []);
+    let dropped = 0;
+    for (const [key, o] of stored) {
+      if (!offsetExpired(o, now, expiry, keep)) continue;
+      stored.delete(key);
+      dropped += 1;
+    }
+    if (stored.size === 0) this.b.groupOffsets.delete(groupId);
+    return dropped;
+  }
+
+  /** Wakes every waiter of this store, for close(). */
+  wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}
+
 class MemoryProducers implements ProducerStore {
   constructor(
     private readonly b: MemoryMetaBackend,
@@ -309,7 +499,9 @@ export class MemoryMetaStore implements MetaStore {
   readonly topics: TopicStore;
   readonly log: LogStore;
   readonly producers: ProducerStore;
+  readonly groups: GroupStore;
   private readonly memoryLog: MemoryLog;
+  private readonly memoryGroups: MemoryGroups;
   private closed = false;
 
   constructor(readonly backend: MemoryMetaBackend = new MemoryMetaBackend()) {
@@ -320,6 +512,8 @@ export class MemoryMetaStore implements MetaStore {
     this.memoryLog = new MemoryLog(backend, open);
     this.log = this.memoryLog;
     this.producers = new MemoryProducers(backend, open);
+    this.memoryGroups = new MemoryGroups(backend, open);
+    this.groups = this.memoryGroups;
   }
 
   async ping(): Promise<void> {
@@ -329,5 +523,6 @@ export class MemoryMetaStore implements MetaStore {
   async close(): Promise<void> {
     this.closed = true;
     this.memoryLog.wakeAll();
+    this.memoryGroups.wakeAll();
   }
 }

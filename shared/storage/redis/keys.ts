@@ -12,6 +12,16 @@
  * | `{kl:p:<topicId>:<partition>}:ts` | sorted set | the same members, scored by the running maximum timestamp |
  * | `{kl:p:<topicId>:<partition>}:appended` | channel | published by every append, carrying the new high watermark |
  * | `{kl:pid}:allocated` | string | how many producer ids were handed out (INCR; the id is the new count - 1) |
+ * | `{kl:g:<group>}:state` | hash | `v` (version), `value` (the group's state) |
+ * | `{kl:g:<group>}:offsets` | hash | `<topic>\0<partition>` → committed offset |
+ * | `{kl:g:<group>}:changed` | channel | published by every state change, carrying the new version (0: deleted) |
+ * | `{kl:groups}:index` | set | group ids, a superset of the groups with state or offsets |
+ *
+ * `<group>` is the group id's UTF-8 bytes in base64url: ids may hold braces
+ * and colons, which would break the hash tag. A group's keys share a slot, so
+ * a commit conditional on the state version is one script. The index lives
+ * in a slot of its own and cannot join those scripts; see redis/meta.ts for
+ * how it is kept.
  *
  * All topics share one slot, so creating a topic (name and id index) is one
  * step. Partitions spread over slots by topic id and index.
@@ -19,8 +29,12 @@
  * An index member is `<baseOffset, 19 digits>:<lastOffset>:<maxTimestamp>:<position>:<size>:<object>`.
  * The padded base offset makes members of equal score sort in offset order;
  * the object key comes last because it may hold colons.
+ *
+ * A committed offset is `<offset>:<leaderEpoch>:<commitTimestamp>:<expireTimestamp>:<metadata>`,
+ * the metadata `-` when null or `+` followed by the text.
  */
 
+import type { CommittedOffset, TopicPartitionRef } from '../groups.js';
 import type { IndexEntry, PartitionRef } from '../types.js';
 import { StorageUnavailableError } from '../types.js';
 
@@ -33,16 +47,29 @@ export interface PartitionKeys {
   readonly channel: string;
 }
 
+export interface GroupKeys {
+  readonly state: string;
+  readonly offsets: string;
+  readonly channel: string;
+}
+
 export class KeyLayout {
   readonly topics: string;
   readonly topicIds: string;
   readonly producerIds: string;
+  readonly groupIndex: string;
 
   constructor(readonly prefix: string = DEFAULT_PREFIX) {
     if (/[{}]/.test(prefix)) throw new TypeError(`key prefix ${JSON.stringify(prefix)} must not hold braces`);
     this.topics = `{${prefix}t}:topics`;
     this.topicIds = `{${prefix}t}:ids`;
     this.producerIds = `{${prefix}pid}:allocated`;
+    this.groupIndex = `{${prefix}groups}:index`;
+  }
+
+  group(groupId: string): GroupKeys {
+    const tag = `{${this.prefix}g:${Buffer.from(groupId, 'utf8').toString('base64url')}}`;
+    return { state: `${tag}:state`, offsets: `${tag}:offsets`, channel: `${tag}:changed` };
   }
 
   partition(ref: PartitionRef): PartitionKeys {
@@ -77,4 +104,33 @@ export function integer(text: string): bigint {
   if (!/^-?\d+$/.test(text))
     throw new StorageUnavailableError(`stored number ${JSON.stringify(text)} is not an integer`);
   return BigInt(text);
+}
+
+/** The offsets-hash field of a partition. */
+export function offsetField(ref: TopicPartitionRef): string {
+  return `${ref.topic}\u0000${ref.partition}`;
+}
+
+export function encodeOffset(o: CommittedOffset): string {
+  const metadata = o.metadata === null ? '-' : `+${o.metadata}`;
+  return `${o.offset}:${o.leaderEpoch}:${o.commitTimestamp}:${o.expireTimestamp}:${metadata}`;
+}
+
+/** Parses an offsets-hash entry; see the layout above. */
+export function decodeOffset(field: string, value: string): CommittedOffset {
+  const nul = field.lastIndexOf('\u0000');
+  const match = /^(-?\d+):(-?\d+):(-?\d+):(-?\d+):([-+])/.exec(value);
+  if (nul < 0 || match === null) {
+    throw new StorageUnavailableError(`malformed committed offset ${JSON.stringify(field)} ${JSON.stringify(value)}`);
+  }
+  const [head = '', offset = '', epoch = '', commit = '', expire = '', marker = ''] = match;
+  return {
+    topic: field.slice(0, nul),
+    partition: Number(integer(field.slice(nul + 1))),
+    offset: integer(offset),
+    leaderEpoch: Number(epoch),
+    metadata: marker === '-' ? null : value.slice(head.length),
+    commitTimestamp: Number(commit),
+    expireTimestamp: Number(expire),
+  };
 }

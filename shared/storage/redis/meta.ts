@@ -5,8 +5,17 @@
  * pipeline.
  */
 
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { unavailable } from '../errors.js';
+import {
+  byId,
+  byTopicPartition,
+  checkCommittedOffset,
+  checkExpiry,
+  checkTopicPartition,
+  checkVersion,
+} from '../group-rules.js';
+import type { CommittedOffset, GroupStore, OffsetExpiry, TopicPartitionRef, VersionedValue } from '../groups.js';
 import { checkBatches, checkPartition, EMPTY_OFFSETS } from '../log-rules.js';
 import { byName, changeConfigs, checkTopic, decodeTopic, encodeTopic } from '../topic-record.js';
 import {
@@ -25,13 +34,17 @@ import {
   type WaitTarget,
 } from '../types.js';
 import { createClient, DEFAULT_CONNECT_TIMEOUT_MS, type RedisConnectionOptions, whenReady } from './connection.js';
-import { integer, KeyLayout, parseMember } from './keys.js';
+import { decodeOffset, encodeOffset, type GroupKeys, integer, KeyLayout, offsetField, parseMember } from './keys.js';
 import { AppendNotifications } from './notifications.js';
 import {
   ADVANCE_LOG_START,
   APPEND,
+  COMMIT_OFFSETS,
   CREATE_TOPIC,
+  DELETE_GROUP,
   DELETE_TOPIC,
+  EXPIRE_OFFSETS,
+  GROUP_CAS,
   isNoScript,
   queueScript,
   READ,
@@ -87,6 +100,16 @@ async function pipelineScripts(
       throw error;
     }),
   );
+}
+
+/** The replies of a pipeline of plain commands, throwing the first error. */
+async function execAll(pipe: ChainableCommander): Promise<unknown[]> {
+  const replies = await pipe.exec();
+  if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
+  return replies.map(([error, reply]) => {
+    if (error !== null) throw error;
+    return reply;
+  });
 }
 
 class Backend {
@@ -353,6 +376,260 @@ class RedisLog implements LogStore {
   }
 }
 
+function stateFrom(fields: readonly (string | null | undefined)[]): VersionedValue | null {
+  const [v, value] = fields;
+  if (v == null) return null;
+  if (value == null) throw new StorageUnavailableError('group state without a value');
+  return { version: Number(integer(v)), value };
+}
+
+/** HGETALL's reply as pairs, whether ioredis turned it into an object or not. */
+function hashEntries(reply: unknown): [string, string][] {
+  if (Array.isArray(reply)) {
+    const flat = strings(reply, 'HGETALL');
+    const out: [string, string][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+    return out;
+  }
+  if (typeof reply === 'object' && reply !== null) {
+    return Object.entries(reply).map(([field, value]): [string, string] => {
+      if (typeof value !== 'string') throw new StorageUnavailableError('unexpected reply to HGETALL');
+      return [field, value];
+    });
+  }
+  throw new StorageUnavailableError('unexpected reply to HGETALL');
+}
+
+function decodeSelected(
+  partitions: readonly TopicPartitionRef[],
+  values: readonly (string | null)[],
+): CommittedOffset[] {
+  const out: CommittedOffset[] = [];
+  partitions.forEach((p, i) => {
+    const value = values[i];
+    if (value != null) out.push(decodeOffset(offsetField(p), value));
+  });
+  return out;
+}
+
+class RedisGroups implements GroupStore {
+  constructor(private readonly b: Backend) {}
+
+  private k(groupId: string): GroupKeys {
+    return this.b.keys.group(groupId);
+  }
+
+  /**
+   * Runs a script that may create the group, adding its id to the index first
+   * in the same round trip.
+   */
+  private async indexedScript(
+    c: Redis,
+    groupId: string,
+    script: Script,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    const pipe = c.pipeline();
+    pipe.sadd(this.b.keys.groupIndex, groupId);
+    queueScript(pipe, script, keys, args);
+    const replies = await pipe.exec();
+    if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
+    const [added, ran] = replies as [[Error | null, unknown], [Error | null, unknown]];
+    if (added[0] !== null) throw added[0];
+    if (ran[0] === null) return ran[1];
+    if (isNoScript(ran[0])) return runScript(c, script, keys, args);
+    throw ran[0];
+  }
+
+  /** Which of the groups hold state or offsets. */
+  private async existing(c: Redis, groupIds: readonly string[]): Promise<boolean[]> {
+    if (groupIds.length === 0) return [];
+    const pipe = c.pipeline();
+    for (const id of groupIds) {
+      const k = this.k(id);
+      pipe.exists(k.state, k.offsets);
+    }
+    return (await execAll(pipe)).map((n) => n !== 0);
+  }
+
+  /** Index upkeep after a script: see the file comment. Best effort: the change itself is done. */
+  private async settle(groupId: string, flag: string | undefined): Promise<void> {
+    if (flag === 'created') {
+      await this.b
+        .run('groups.index', (c) => c.sadd(this.b.keys.groupIndex, groupId))
+        .catch((e: unknown) => this.indexFailed(e));
+    } else if (flag === 'emptied') {
+      await this.forget([groupId]);
+    }
+  }
+
+  private async forget(groupIds: readonly string[]): Promise<void> {
+    try {
+      await this.b.run('groups.index', async (c) => {
+        await c.srem(this.b.keys.groupIndex, ...groupIds);
+        const alive = await this.existing(c, groupIds);
+        const back = groupIds.filter((_, i) => alive[i]);
+        if (back.length > 0) await c.sadd(this.b.keys.groupIndex, ...back);
+      });
+    } catch (e) {
+      this.indexFailed(e);
+    }
+  }
+
+  private indexFailed(e: unknown): void {
+    this.b.options.log?.warn('group index not updated', { error: e instanceof Error ? e.message : String(e) });
+  }
+
+  async get(groupId: string): Promise<VersionedValue | null> {
+    const fields = await this.b.run('groups.get', (c) => c.hmget(this.k(groupId).state, 'v', 'value'));
+    return stateFrom(fields);
+  }
+
+  async getMany(groupIds: readonly string[]): Promise<Map<string, VersionedValue | null>> {
+    const ids = [...new Set(groupIds)];
+    if (ids.length === 0) return new Map();
+    const replies = await this.b.run('groups.getMany', (c) => {
+      const pipe = c.pipeline();
+      for (const id of ids) pipe.hmget(this.k(id).state, 'v', 'value');
+      return execAll(pipe);
+    });
+    return new Map(ids.map((id, i) => [id, stateFrom(replies[i] as (string | null)[])]));
+  }
+
+  async compareAndSet(groupId: string, expectedVersion: number, value: string | null): Promise<number | null> {
+    checkVersion(expectedVersion, 'expected version');
+    const k = this.k(groupId);
+    const keys = [k.state, k.offsets];
+    const args = [String(expectedVersion), value === null ? 'delete' : 'set', value ?? '', k.channel];
+    const reply = await this.b.run('groups.compareAndSet', async (c) =>
+      value === null ? runScript(c, GROUP_CAS, keys, args) : this.indexedScript(c, groupId, GROUP_CAS, keys, args),
+    );
+    if (reply === null) return null;
+    const [version, flag] = strings(reply, 'compareAndSet');
+    if (version === undefined) throw new StorageUnavailableError('unexpected reply to compareAndSet');
+    await this.settle(groupId, flag);
+    return Number(integer(version));
+  }
+
+  async list(): Promise<string[]> {
+    const ids = await this.b.run('groups.list', async (c) => {
+      const found = new Set<string>();
+      let cursor = '0';
+      do {
+        const [next, page] = await c.sscan(this.b.keys.groupIndex, cursor, 'COUNT', 1000);
+        for (const id of page) found.add(id);
+        cursor = next;
+      } while (cursor !== '0');
+      return [...found];
+    });
+    const alive = await this.b.run('groups.list', (c) => this.existing(c, ids));
+    const stale = ids.filter((_, i) => !alive[i]);
+    if (stale.length > 0) await this.forget(stale);
+    return ids.filter((_, i) => alive[i]).sort(byId);
+  }
+
+  async waitForChange(groupId: string, seenVersion: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    checkVersion(seenVersion, 'seen version');
+    const moved = async (): Promise<boolean> => ((await this.get(groupId))?.version ?? 0) !== seenVersion;
+    await this.b.notifications().wait([this.k(groupId).channel], timeoutMs, signal, moved);
+  }
+
+  async commitOffsets(groupId: string, offsets: readonly CommittedOffset[], ifVersion?: number): Promise<boolean> {
+    for (const o of offsets) checkCommittedOffset(o);
+    if (ifVersion !== undefined) checkVersion(ifVersion, 'version');
+    if (offsets.length === 0 && ifVersion === undefined) return true;
+    const k = this.k(groupId);
+    const keys = [k.state, k.offsets];
+    const args = [ifVersion === undefined ? '' : String(ifVersion)];
+    for (const o of offsets) args.push(offsetField(o), encodeOffset(o));
+    const reply = await this.b.run('groups.commitOffsets', async (c) =>
+      offsets.length === 0
+        ? runScript(c, COMMIT_OFFSETS, keys, args)
+        : this.indexedScript(c, groupId, COMMIT_OFFSETS, keys, args),
+    );
+    const [status, flag] = strings(reply, 'commitOffsets');
+    if (status === 'moved') return false;
+    await this.settle(groupId, flag);
+    return true;
+  }
+
+  async fetchOffsets(groupId: string, partitions?: readonly TopicPartitionRef[]): Promise<CommittedOffset[]> {
+    const [offsets] = await this.fetchOffsetsMany([partitions === undefined ? { groupId } : { groupId, partitions }]);
+    return offsets ?? [];
+  }
+
+  async fetchOffsetsMany(
+    requests: readonly { groupId: string; partitions?: readonly TopicPartitionRef[] }[],
+  ): Promise<CommittedOffset[][]> {
+    for (const r of requests) for (const p of r.partitions ?? []) checkTopicPartition(p);
+    const asked = requests.filter((r) => r.partitions === undefined || r.partitions.length > 0);
+    if (asked.length === 0) return requests.map(() => []);
+    const replies = await this.b.run('groups.fetchOffsets', (c) => {
+      const pipe = c.pipeline();
+      for (const r of asked) {
+        const key = this.k(r.groupId).offsets;
+        if (r.partitions === undefined) pipe.hgetall(key);
+        else pipe.hmget(key, ...r.partitions.map(offsetField));
+      }
+      return execAll(pipe);
+    });
+    let next = 0;
+    return requests.map((r) => {
+      if (r.partitions !== undefined && r.partitions.length === 0) return [];
+      const reply = replies[next++];
+      if (r.partitions !== undefined) return decodeSelected(r.partitions, reply as (string | null)[]);
+      return hashEntries(reply)
+        .map(([field, value]) => decodeOffset(field, value))
+        .sort(byTopicPartition);
+    });
+  }
+
+  async deleteOffsets(groupId: string, partitions: readonly TopicPartitionRef[]): Promise<void> {
+    for (const p of partitions) checkTopicPartition(p);
+    if (partitions.length === 0) return;
+    const k = this.k(groupId);
+    const [, left] = await this.b.run('groups.deleteOffsets', (c) =>
+      execAll(
+        c
+          .pipeline()
+          .hdel(k.offsets, ...partitions.map(offsetField))
+          .exists(k.state, k.offsets),
+      ),
+    );
+    if (left === 0) await this.forget([groupId]);
+  }
+
+  async deleteGroup(groupId: string, ifVersion: number): Promise<boolean> {
+    checkVersion(ifVersion, 'version');
+    const k = this.k(groupId);
+    const reply = await this.b.run('groups.deleteGroup', (c) =>
+      runScript(c, DELETE_GROUP, [k.state, k.offsets], [String(ifVersion), k.channel]),
+    );
+    if (reply !== 1) return false;
+    await this.forget([groupId]);
+    return true;
+  }
+
+  async expireOffsets(groupId: string, now: number, expiry: OffsetExpiry = {}): Promise<number> {
+    checkExpiry(now, expiry);
+    const k = this.k(groupId);
+    const args = [
+      String(now),
+      expiry.retentionMs === undefined ? '' : String(expiry.retentionMs),
+      expiry.since === undefined ? '' : String(expiry.since),
+      expiry.ifVersion === undefined ? '' : String(expiry.ifVersion),
+      ...(expiry.keepTopics ?? []),
+    ];
+    const reply = await this.b.run('groups.expireOffsets', async (c) =>
+      strings(await runScript(c, EXPIRE_OFFSETS, [k.state, k.offsets], args), 'expireOffsets'),
+    );
+    if (reply[0] === 'moved') return 0;
+    await this.settle(groupId, reply[1]);
+    return Number(integer(reply[0] ?? ''));
+  }
+}
+
 class RedisProducers implements ProducerStore {
   constructor(private readonly b: Backend) {}
 
@@ -366,6 +643,7 @@ export class RedisMetaStore implements MetaStore {
   readonly topics: TopicStore;
   readonly log: LogStore;
   readonly producers: ProducerStore;
+  readonly groups: GroupStore;
   private readonly backend: Backend;
 
   constructor(url: string, options: RedisMetaStoreOptions = {}) {
@@ -373,6 +651,7 @@ export class RedisMetaStore implements MetaStore {
     this.topics = new RedisTopics(this.backend);
     this.log = new RedisLog(this.backend);
     this.producers = new RedisProducers(this.backend);
+    this.groups = new RedisGroups(this.backend);
   }
 
   /** The key layout in use, for tools and tests. */

@@ -1,10 +1,11 @@
 /**
- * Append notifications over one subscriber connection per store: waiters on
- * the same channel share one subscription, taken when the first arrives and
- * dropped when the last leaves. A waiter counts as armed only once Redis has
- * confirmed its subscriptions; from then on no append to its partitions goes
- * unnoticed. After the subscriber reconnects every waiter is woken, since
- * messages may have been missed while it was away.
+ * Append and group-change notifications (the class knows only channel names)
+ * over one subscriber connection per store: waiters on the same channel share
+ * one subscription, taken when the first arrives and dropped when the last
+ * leaves. A waiter counts as armed only once Redis has confirmed its
+ * subscriptions; from then on no message on its channels goes unnoticed.
+ * After the subscriber reconnects every waiter is woken, since messages may
+ * have been missed while it was away.
  */
 
 import type { Redis } from 'ioredis';

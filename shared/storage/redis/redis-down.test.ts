@@ -46,6 +46,15 @@ afterAll(async () => {
 
 const p: PartitionRef = { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partition: 0 };
 const batch = { offsetCount: 1, maxTimestamp: 1n, object: 'o', position: 0, size: 1 };
+const offset = {
+  topic: 't',
+  partition: 0,
+  offset: 1n,
+  leaderEpoch: -1,
+  metadata: null,
+  commitTimestamp: 0,
+  expireTimestamp: -1,
+};
 
 /** Every kind of call, each expected to fail with StorageUnavailableError within `withinMs`. */
 async function expectAllFailFast(withinMs: number): Promise<void> {
@@ -67,6 +76,12 @@ async function expectAllFailFast(withinMs: number): Promise<void> {
     ['offsets', () => store.log.offsets([p])],
     ['read', () => store.log.read(p, 0n, 100)],
     ['waitForAppend', () => store.log.waitForAppend([{ topicId: 'CCCCCCCCCCCCCCCCCCCCCC', partition: 0 }], 30_000)],
+    ['groups.get', () => store.groups.get('g')],
+    ['groups.compareAndSet', () => store.groups.compareAndSet('g', 0, 'state')],
+    ['groups.commitOffsets', () => store.groups.commitOffsets('g', [offset])],
+    ['groups.fetchOffsetsMany', () => store.groups.fetchOffsetsMany([{ groupId: 'g' }])],
+    ['groups.list', () => store.groups.list()],
+    ['groups.waitForChange', () => store.groups.waitForChange('g', 0, 30_000)],
   ];
   await Promise.all(
     calls.map(async ([name, call]) => {

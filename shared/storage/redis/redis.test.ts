@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PartialLocalStack, STACK_ENV, startLocalStack } from '../../../infra/local/stack.js';
 import { metaStoreConformance } from '../conformance.js';
+import type { CommittedOffset, OffsetExpiry, TopicPartitionRef } from '../groups.js';
 import { openMetaStore } from '../index.js';
 import { MemoryMetaStore } from '../memory/meta.js';
 import { type AppendBatch, type MetaStore, type PartitionRef, StorageUnavailableError } from '../types.js';
@@ -117,11 +118,15 @@ describe('Redis MetaStore', () => {
     const store = new RedisMetaStore(url, { prefix });
     await store.ping();
     const waiting = store.log.waitForAppend([ref()], 60_000);
+    const waitingForGroup = store.groups.waitForChange('g', 0, 60_000);
     await new Promise((r) => setTimeout(r, 50));
     await store.close();
     await waiting;
+    await waitingForGroup;
     await expect(store.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
     await expect(store.log.waitForAppend([ref()], 10)).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(store.groups.waitForChange('g', 0, 10)).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(store.groups.get('g')).rejects.toBeInstanceOf(StorageUnavailableError);
   });
 
   it('refuses prefixes that would break hash tags', () => {
@@ -221,4 +226,194 @@ describe('Redis and memory MetaStores', () => {
       { numRuns: 150 },
     );
   }, 60_000);
+});
+
+describe('Redis MetaStore groups', () => {
+  const committed = (topic: string, partition: number, offset: bigint): CommittedOffset => ({
+    topic,
+    partition,
+    offset,
+    leaderEpoch: 5,
+    metadata: null,
+    commitTimestamp: 1_767_225_600_000,
+    expireTimestamp: -1,
+  });
+
+  it("keeps each group under one hash tag holding its id's base64url", async () => {
+    const store = open();
+    const id = `a{b}:c-${randomBytes(4).toString('hex')}`;
+    const version = await store.groups.compareAndSet(id, 0, 'state');
+    await store.groups.commitOffsets(id, [committed('t:x', 3, 42n), { ...committed('u', 0, -1n), metadata: 'm:1' }]);
+    const tag = `{${prefix}g:${Buffer.from(id).toString('base64url')}}`;
+    expect((await admin.keys(`${tag}*`)).sort()).toEqual([`${tag}:offsets`, `${tag}:state`]);
+    expect(await admin.hgetall(`${tag}:state`)).toEqual({ v: String(version), value: 'state' });
+    expect(await admin.hgetall(`${tag}:offsets`)).toEqual({
+      't:x\u00003': '42:5:1767225600000:-1:-',
+      'u\u00000': '-1:5:1767225600000:-1:+m:1',
+    });
+    expect(await admin.sismember(`{${prefix}groups}:index`, id)).toBe(1);
+    // A first version comes from the server clock, in microseconds.
+    expect(version).toBeGreaterThan((Date.now() - 60_000) * 1000);
+    expect(await store.groups.deleteGroup(id, version!)).toBe(true);
+    expect(await admin.keys(`${tag}*`)).toEqual([]);
+    expect(await admin.sismember(`{${prefix}groups}:index`, id)).toBe(0);
+  });
+
+  it('runs its group scripts again after Redis forgets them', async () => {
+    const store = open();
+    const id = `flush-${randomBytes(4).toString('hex')}`;
+    await admin.script('FLUSH');
+    const v1 = (await store.groups.compareAndSet(id, 0, 'a'))!;
+    await admin.script('FLUSH');
+    expect(await store.groups.commitOffsets(id, [{ ...committed('t', 0, 1n), expireTimestamp: 0 }], v1)).toBe(true);
+    await admin.script('FLUSH');
+    expect(await store.groups.expireOffsets(id, 1)).toBe(1);
+    await admin.script('FLUSH');
+    expect(await store.groups.deleteGroup(id, v1)).toBe(true);
+    expect(await store.groups.list()).not.toContain(id);
+  });
+
+  it('lists only groups that exist, dropping index entries of groups that do not', async () => {
+    const store = open();
+    const ghost = `ghost-${randomBytes(4).toString('hex')}`;
+    const real = `real-${randomBytes(4).toString('hex')}`;
+    await admin.sadd(`{${prefix}groups}:index`, ghost);
+    await store.groups.commitOffsets(real, [committed('t', 0, 1n)]);
+    const listed = await store.groups.list();
+    expect(listed).toContain(real);
+    expect(listed).not.toContain(ghost);
+    expect(await admin.sismember(`{${prefix}groups}:index`, ghost)).toBe(0);
+    expect(await admin.sismember(`{${prefix}groups}:index`, real)).toBe(1);
+  });
+
+  it('shares one subscription per group channel and drops it when the waiters leave', async () => {
+    const store = open();
+    const id = `sub-${randomBytes(4).toString('hex')}`;
+    const v = (await store.groups.compareAndSet(id, 0, 'a'))!;
+    const waits = Array.from({ length: 5 }, () => store.groups.waitForChange(id, v, 10_000));
+    await new Promise((r) => setTimeout(r, 200));
+    const channel = `{${prefix}g:${Buffer.from(id).toString('base64url')}}:changed`;
+    expect(await admin.call('PUBSUB', 'NUMSUB', channel)).toEqual([channel, 1]);
+    await store.groups.compareAndSet(id, v, 'b');
+    await Promise.all(waits);
+    expect(await admin.call('PUBSUB', 'NUMSUB', channel)).toEqual([channel, 0]);
+  });
+});
+
+type GroupOp =
+  | { kind: 'cas'; stale: boolean; value: string | null }
+  | { kind: 'commit'; offsets: CommittedOffset[]; condition: 'none' | 'current' | 'stale' }
+  | { kind: 'fetch'; partitions?: TopicPartitionRef[] }
+  | { kind: 'deleteOffsets'; partitions: TopicPartitionRef[] }
+  | { kind: 'deleteGroup'; stale: boolean }
+  | { kind: 'expire'; now: number; expiry: OffsetExpiry & { stale?: boolean } }
+  | { kind: 'list' };
+
+const tpArb = fc.record({ topic: fc.constantFrom('a', 'b:c', 'd\u0000e'), partition: fc.nat({ max: 3 }) });
+const offsetArb: fc.Arbitrary<CommittedOffset> = fc.record({
+  topic: fc.constantFrom('a', 'b:c', 'd\u0000e'),
+  partition: fc.nat({ max: 3 }),
+  offset: fc.bigInt({ min: -1n, max: 2n ** 63n - 1n }),
+  leaderEpoch: fc.integer({ min: -1, max: 100 }),
+  metadata: fc.option(fc.string({ maxLength: 8 }), { nil: null }),
+  commitTimestamp: fc.integer({ min: 0, max: 10 }),
+  expireTimestamp: fc.integer({ min: -1, max: 20 }),
+});
+
+const groupOpArb: fc.Arbitrary<GroupOp> = fc.oneof(
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ stale: fc.boolean(), value: fc.option(fc.string({ maxLength: 6 }), { nil: null }) })
+      .map((r): GroupOp => ({ kind: 'cas', ...r })),
+  },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({
+        offsets: fc.array(offsetArb, { maxLength: 4 }),
+        condition: fc.constantFrom<'none' | 'current' | 'stale'>('none', 'current', 'stale'),
+      })
+      .map((r): GroupOp => ({ kind: 'commit', ...r })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .option(fc.array(tpArb, { maxLength: 4 }), { nil: undefined })
+      .map((partitions): GroupOp => (partitions === undefined ? { kind: 'fetch' } : { kind: 'fetch', partitions })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.array(tpArb, { maxLength: 3 }).map((partitions): GroupOp => ({ kind: 'deleteOffsets', partitions })),
+  },
+  { weight: 1, arbitrary: fc.boolean().map((stale): GroupOp => ({ kind: 'deleteGroup', stale })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({
+        now: fc.integer({ min: 0, max: 20 }),
+        retentionMs: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+        since: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+        keepTopics: fc.option(fc.subarray(['a', 'b:c', 'd\u0000e']), { nil: undefined }),
+        stale: fc.option(fc.boolean(), { nil: undefined }),
+      })
+      .map(({ now, ...rest }): GroupOp => {
+        const expiry: OffsetExpiry & { stale?: boolean } = {};
+        for (const [k, v] of Object.entries(rest)) if (v !== undefined) Object.assign(expiry, { [k]: v });
+        return { kind: 'expire', now, expiry };
+      }),
+  },
+  { weight: 1, arbitrary: fc.constant<GroupOp>({ kind: 'list' }) },
+);
+
+/** Runs `op` and describes its outcome without versions, which differ between the stores. */
+async function applyGroupOp(store: MetaStore, groupId: string, op: GroupOp): Promise<unknown> {
+  const current = (await store.groups.get(groupId))?.version ?? 0;
+  const pick = (stale: boolean): number => (stale ? current + 1 : current);
+  switch (op.kind) {
+    case 'cas': {
+      const v = await store.groups.compareAndSet(groupId, pick(op.stale), op.value);
+      return [v === null ? 'refused' : v === 0 ? 'deleted' : 'written', (await store.groups.get(groupId))?.value];
+    }
+    case 'commit':
+      return store.groups.commitOffsets(
+        groupId,
+        op.offsets,
+        op.condition === 'none' ? undefined : pick(op.condition === 'stale'),
+      );
+    case 'fetch':
+      return store.groups.fetchOffsets(groupId, op.partitions);
+    case 'deleteOffsets':
+      await store.groups.deleteOffsets(groupId, op.partitions);
+      return store.groups.fetchOffsets(groupId);
+    case 'deleteGroup':
+      return store.groups.deleteGroup(groupId, pick(op.stale));
+    case 'expire': {
+      const { stale, ...expiry } = op.expiry;
+      const dropped = await store.groups.expireOffsets(
+        groupId,
+        op.now,
+        stale === undefined ? expiry : { ...expiry, ifVersion: pick(stale) },
+      );
+      return [dropped, await store.groups.fetchOffsets(groupId)];
+    }
+    case 'list':
+      return (await store.groups.list()).includes(groupId);
+  }
+}
+
+describe('Redis and memory group stores', () => {
+  it('answer every sequence of group operations alike', async () => {
+    const redis = open();
+    await fc.assert(
+      fc.asyncProperty(fc.array(groupOpArb, { minLength: 4, maxLength: 25, size: 'medium' }), async (ops) => {
+        const memory = new MemoryMetaStore();
+        const groupId = `prop-${randomBytes(6).toString('hex')}`;
+        for (const op of ops) {
+          expect(await applyGroupOp(redis, groupId, op)).toEqual(await applyGroupOp(memory, groupId, op));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  }, 120_000);
 });

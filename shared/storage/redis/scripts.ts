@@ -215,6 +215,126 @@ return {ARGV[1], fmt(hwm), maxTs, maxTsOff}
 `,
 );
 
+/** The group's state version, 0 when none is stored. KEYS[1] is the state hash. */
+const GROUP_VERSION = `local function groupVersion() return tonumber(redis.call('HGET', KEYS[1], 'v') or '0') end
+`;
+
+/**
+ * Compare-and-set of a group's state. A group's first state takes the server
+ * clock in microseconds as its version, so a group written again after a
+ * delete starts above every version of its earlier life (no ABA), without
+ * keeping a tombstone. TIME is not deterministic: Redis before 5 must be told
+ * to replicate the script's effects rather than the script.
+ * KEYS: state, offsets. ARGV: expected version, 'set' or 'delete', value, channel.
+ * Returns nil when the version moved, else {new version, flag}: flag is
+ * 'created' when the group had neither state nor offsets before, 'emptied'
+ * when it has neither now, '' otherwise.
+ */
+export const GROUP_CAS = new Script(
+  'group-cas',
+  `${FORMAT}${GROUP_VERSION}local v = groupVersion()
+if v ~= tonumber(ARGV[1]) then return false end
+if ARGV[2] == 'delete' then
+  if v ~= 0 then
+    redis.call('DEL', KEYS[1])
+    redis.call('PUBLISH', ARGV[4], '0')
+  end
+  if redis.call('EXISTS', KEYS[2]) == 0 then return {'0', 'emptied'} end
+  return {'0', ''}
+end
+local nextV
+local flag = ''
+if v == 0 then
+  if redis.replicate_commands then redis.replicate_commands() end
+  local t = redis.call('TIME')
+  nextV = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  if redis.call('EXISTS', KEYS[2]) == 0 then flag = 'created' end
+else
+  nextV = v + 1
+end
+local s = fmt(nextV)
+redis.call('HSET', KEYS[1], 'v', s, 'value', ARGV[3])
+redis.call('PUBLISH', ARGV[4], s)
+return {s, flag}
+`,
+);
+
+/**
+ * Stores committed offsets, if the state version is still the one given.
+ * KEYS: state, offsets. ARGV: version ('' for no condition), then field, value pairs.
+ * Returns {'moved'} or {'ok', flag}, flag 'created' when the group had
+ * neither state nor offsets before.
+ */
+export const COMMIT_OFFSETS = new Script(
+  'commit-offsets',
+  `${GROUP_VERSION}if ARGV[1] ~= '' and groupVersion() ~= tonumber(ARGV[1]) then return {'moved'} end
+if #ARGV < 3 then return {'ok', ''} end
+local flag = ''
+if redis.call('EXISTS', KEYS[1], KEYS[2]) == 0 then flag = 'created' end
+for i = 2, #ARGV, 400 do
+  redis.call('HSET', KEYS[2], unpack(ARGV, i, math.min(i + 399, #ARGV)))
+end
+return {'ok', flag}
+`,
+);
+
+/**
+ * Removes a group's state and offsets if the state version is still the one
+ * given, publishing the change when there was state.
+ * KEYS: state, offsets. ARGV: version, channel. Returns 1 when removed, 0 when the version moved.
+ */
+export const DELETE_GROUP = new Script(
+  'delete-group',
+  `${GROUP_VERSION}local v = groupVersion()
+if v ~= tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+if v ~= 0 then redis.call('PUBLISH', ARGV[2], '0') end
+return 1
+`,
+);
+
+/**
+ * Drops expired offsets; mirrors offsetExpired in group-rules.ts. A field is
+ * `<topic>\0<partition>`; Lua patterns spell the NUL %z.
+ * KEYS: state, offsets. ARGV: now, retentionMs ('' for none), since ('' for
+ * each commit timestamp), version ('' for no condition), then topics to keep.
+ * Returns {'moved'} or {count, flag}, flag 'emptied' when the group has
+ * neither state nor offsets left.
+ */
+export const EXPIRE_OFFSETS = new Script(
+  'expire-offsets',
+  `${GROUP_VERSION}if ARGV[4] ~= '' and groupVersion() ~= tonumber(ARGV[4]) then return {'moved'} end
+local now = tonumber(ARGV[1])
+local retention = tonumber(ARGV[2])
+local since = tonumber(ARGV[3])
+local keep = {}
+for i = 5, #ARGV do keep[ARGV[i]] = true end
+local all = redis.call('HGETALL', KEYS[2])
+local dead = {}
+for i = 1, #all, 2 do
+  local topic = string.match(all[i], '^(.*)%z')
+  if not keep[topic] then
+    local c, x = string.match(all[i + 1], '^%-?%d+:%-?%d+:(%-?%d+):(%-?%d+):')
+    c = tonumber(c)
+    x = tonumber(x)
+    local expired
+    if x >= 0 then
+      expired = now >= x
+    else
+      expired = retention ~= nil and now - (since or c) >= retention
+    end
+    if expired then dead[#dead + 1] = all[i] end
+  end
+end
+for i = 1, #dead, 500 do
+  redis.call('HDEL', KEYS[2], unpack(dead, i, math.min(i + 499, #dead)))
+end
+local flag = ''
+if #dead > 0 and redis.call('EXISTS', KEYS[1], KEYS[2]) == 0 then flag = 'emptied' end
+return {tostring(#dead), flag}
+`,
+);
+
 export const SCRIPTS: readonly Script[] = [
   CREATE_TOPIC,
   TOPIC_BY_ID,
@@ -223,6 +343,10 @@ export const SCRIPTS: readonly Script[] = [
   APPEND,
   READ,
   ADVANCE_LOG_START,
+  GROUP_CAS,
+  COMMIT_OFFSETS,
+  DELETE_GROUP,
+  EXPIRE_OFFSETS,
 ];
 
 export function isNoScript(e: unknown): boolean {
