@@ -502,6 +502,23 @@ export class Oracle {
     return expectOk(await this.call({ ...args, bootstrap, action, op: 'admin' }));
   }
 
+  /** One consumer-group member (subscribe, commitSync after each poll) until idle; see ClientRun.groupConsume. */
+  async groupConsume(request: {
+    bootstrap: string;
+    topic: string;
+    groupId: string;
+    config?: Readonly<Record<string, string>>;
+    idleMs?: number;
+    maxRecords?: number;
+    timeoutMs?: number;
+  }): Promise<{ records: { partition: number; offset: string; key: string | null }[]; assignments: number[][] }> {
+    const r = expectOk(await this.call({ ...request, op: 'groupConsume' }));
+    return r as unknown as {
+      records: { partition: number; offset: string; key: string | null }[];
+      assignments: number[][];
+    };
+  }
+
   /** Producer or consumer throughput with records generated inside the JVM (`producePerf` / `consumePerf`). */
   async perf(
     op: 'producePerf' | 'consumePerf',
@@ -509,6 +526,11 @@ export class Oracle {
   ): Promise<{ records: number; bytes: number; seconds: number }> {
     const r = expectOk(await this.call({ ...args, op }));
     return { records: Number(r.records), bytes: Number(r.bytes), seconds: Number(r.seconds) };
+  }
+
+  /** Kills the JVM at once (SIGKILL), as a crashed client. */
+  kill(): void {
+    this.child.kill('SIGKILL');
   }
 
   /** Ends the JVM's input and waits for it to exit; kills it if it lingers. */

@@ -163,6 +163,58 @@ final class ClientRun {
         return response;
     }
 
+    /**
+     * A group member: subscribe(topic) with group.id (and whatever `config` sets: assignor,
+     * group.instance.id, group.protocol), poll, commitSync after every non-empty poll, until
+     * `idleMs` pass without records after the first, or `maxRecords`, or `timeoutMs`; then close.
+     * {bootstrap, topic, groupId, config?, idleMs?, maxRecords?, timeoutMs?}
+     * → {records:[{partition, offset, key}], assignments:[[partition…]…]}
+     */
+    static ObjectNode groupConsume(ObjectNode request) {
+        Properties props = props(request);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, Json.requiredText(request, "groupId"));
+        props.putIfAbsent(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.putIfAbsent(ConsumerConfig.ENABLE_METRICS_PUSH_CONFIG, "false");
+        long idleMs = Json.optionalLong(request, "idleMs", 5_000);
+        long maxRecords = Json.optionalLong(request, "maxRecords", Long.MAX_VALUE);
+        long deadline = System.currentTimeMillis() + Json.optionalLong(request, "timeoutMs", 120_000);
+        ArrayNode records = Json.MAPPER.createArrayNode();
+        ArrayNode assignments = Json.MAPPER.createArrayNode();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                 new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Json.requiredText(request, "topic")));
+            long lastRecord = -1;
+            String lastAssignment = "";
+            while (System.currentTimeMillis() < deadline && records.size() < maxRecords) {
+                var batch = consumer.poll(Duration.ofMillis(200));
+                String assignment = consumer.assignment().stream().map(TopicPartition::partition).sorted()
+                    .map(String::valueOf).reduce((a, b) -> a + "," + b).orElse("");
+                if (!assignment.equals(lastAssignment)) {
+                    ArrayNode a = assignments.addArray();
+                    consumer.assignment().stream().map(TopicPartition::partition).sorted().forEach(a::add);
+                    lastAssignment = assignment;
+                }
+                if (!batch.isEmpty()) {
+                    for (ConsumerRecord<byte[], byte[]> r : batch) {
+                        ObjectNode o = records.addObject();
+                        o.put("partition", r.partition());
+                        o.put("offset", Long.toString(r.offset()));
+                        o.put("key", r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                    consumer.commitSync();
+                    lastRecord = System.currentTimeMillis();
+                } else if (lastRecord > 0 && System.currentTimeMillis() - lastRecord > idleMs) {
+                    break;
+                }
+            }
+        }
+        ObjectNode response = Json.MAPPER.createObjectNode();
+        response.set("records", records);
+        response.set("assignments", assignments);
+        return response;
+    }
+
     static ObjectNode consume(ObjectNode request) {
         Properties props = props(request);
         props.putIfAbsent(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

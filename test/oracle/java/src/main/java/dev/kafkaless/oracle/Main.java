@@ -93,6 +93,8 @@ public final class Main {
                 return ClientRun.consume(request);
             case "admin":
                 return ClientRun.admin(request);
+            case "groupConsume":
+                return ClientRun.groupConsume(request);
             case "producePerf":
                 return ClientRun.producePerf(request);
             case "consumePerf":
