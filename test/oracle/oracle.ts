@@ -10,11 +10,31 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const JAVA_DIR = fileURLToPath(new URL('./java/', import.meta.url));
-const TARGET_DIR = join(JAVA_DIR, 'target');
-const CLASSES_DIR = join(TARGET_DIR, 'classes');
-const CLASSPATH_FILE = join(TARGET_DIR, 'classpath.txt');
-const STAMP_FILE = join(TARGET_DIR, 'oracle-build.stamp');
-const LOCK_DIR = join(TARGET_DIR, 'oracle-build.lock');
+/** The kafka-clients version the oracle is built against unless a caller asks for another. */
+export const DEFAULT_KAFKA_VERSION = '3.9.2';
+
+/** Where one Kafka version's build of the oracle lives. */
+interface Build {
+  readonly kafkaVersion: string;
+  readonly targetDir: string;
+  readonly classesDir: string;
+  readonly classpathFile: string;
+  readonly stampFile: string;
+  readonly lockDir: string;
+}
+
+function buildFor(kafkaVersion: string): Build {
+  if (!/^[0-9][0-9A-Za-z.-]*$/.test(kafkaVersion)) throw new Error(`bad Kafka version ${kafkaVersion}`);
+  const targetDir = join(JAVA_DIR, kafkaVersion === DEFAULT_KAFKA_VERSION ? 'target' : `target-${kafkaVersion}`);
+  return {
+    kafkaVersion,
+    targetDir,
+    classesDir: join(targetDir, 'classes'),
+    classpathFile: join(targetDir, 'classpath.txt'),
+    stampFile: join(targetDir, 'oracle-build.stamp'),
+    lockDir: join(targetDir, 'oracle-build.lock'),
+  };
+}
 const MAIN_CLASS = 'dev.kafkaless.oracle.Main';
 
 const LOCK_STALE_MS = 15 * 60_000;
@@ -251,36 +271,40 @@ export function stringifyKafkaJson(value: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
-let building: Promise<void> | undefined;
+const building = new Map<string, Promise<void>>();
 
 /**
  * Builds the oracle with Maven when target/classes or the classpath is missing, or the pom or a source
  * file changed since the last build. Silent on success; Maven's output is in the error on failure.
  */
-export function ensureOracleBuilt(): Promise<void> {
-  building ??= buildIfStale().catch((error: unknown) => {
-    building = undefined;
-    throw error;
-  });
-  return building;
+export function ensureOracleBuilt(kafkaVersion = DEFAULT_KAFKA_VERSION): Promise<void> {
+  let pending = building.get(kafkaVersion);
+  if (pending === undefined) {
+    pending = buildIfStale(buildFor(kafkaVersion)).catch((error: unknown) => {
+      building.delete(kafkaVersion);
+      throw error;
+    });
+    building.set(kafkaVersion, pending);
+  }
+  return pending;
 }
 
-async function buildIfStale(): Promise<void> {
-  if (await isFresh()) return;
-  await withBuildLock(async () => {
+async function buildIfStale(b: Build): Promise<void> {
+  if (await isFresh(b)) return;
+  await withBuildLock(b, async () => {
     // Another process may have built it while we waited for the lock.
-    if (await isFresh()) return;
+    if (await isFresh(b)) return;
     const startedAt = Date.now();
-    await runMaven();
-    await writeFile(STAMP_FILE, `${startedAt}\n`);
+    await runMaven(b);
+    await writeFile(b.stampFile, `${startedAt}\n`);
   });
 }
 
-async function isFresh(): Promise<boolean> {
+async function isFresh(b: Build): Promise<boolean> {
   const [classes, stamp, classpath] = await Promise.all([
-    statOrUndefined(CLASSES_DIR),
-    readFile(STAMP_FILE, 'utf8').catch(() => undefined),
-    readFile(CLASSPATH_FILE, 'utf8').catch(() => undefined),
+    statOrUndefined(b.classesDir),
+    readFile(b.stampFile, 'utf8').catch(() => undefined),
+    readFile(b.classpathFile, 'utf8').catch(() => undefined),
   ]);
   if (classes === undefined || stamp === undefined || classpath === undefined) return false;
   const builtAt = Number(stamp.trim());
@@ -302,8 +326,15 @@ async function newestSourceMtime(): Promise<number> {
   return newest;
 }
 
-async function runMaven(): Promise<void> {
-  const args = ['-q', '-B', '-Dstyle.color=never', 'package'];
+async function runMaven(b: Build): Promise<void> {
+  const args = [
+    '-q',
+    '-B',
+    '-Dstyle.color=never',
+    `-Dkafka.version=${b.kafkaVersion}`,
+    `-Doracle.buildDir=${b.targetDir}`,
+    'package',
+  ];
   // Offline first: with a warm ~/.m2 it skips every remote check.
   const offline = await run('mvn', ['-o', ...args], JAVA_DIR);
   if (offline.code === 0) return;
@@ -336,28 +367,28 @@ function run(command: string, args: readonly string[], cwd: string): Promise<{ c
   });
 }
 
-async function withBuildLock(body: () => Promise<void>): Promise<void> {
-  await mkdir(TARGET_DIR, { recursive: true });
+async function withBuildLock(b: Build, body: () => Promise<void>): Promise<void> {
+  await mkdir(b.targetDir, { recursive: true });
   const giveUpAt = Date.now() + LOCK_STALE_MS;
   for (;;) {
     try {
-      await mkdir(LOCK_DIR);
+      await mkdir(b.lockDir);
       break;
     } catch (error: unknown) {
       if (!isErrno(error, 'EEXIST')) throw error;
-      const lock = await statOrUndefined(LOCK_DIR);
+      const lock = await statOrUndefined(b.lockDir);
       if (lock !== undefined && Date.now() - lock.mtimeMs > LOCK_STALE_MS) {
-        await rm(LOCK_DIR, { recursive: true, force: true });
+        await rm(b.lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > giveUpAt) throw new Error(`timed out waiting for the oracle build lock ${LOCK_DIR}`);
+      if (Date.now() > giveUpAt) throw new Error(`timed out waiting for the oracle build lock ${b.lockDir}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
   try {
     await body();
   } finally {
-    await rm(LOCK_DIR, { recursive: true, force: true });
+    await rm(b.lockDir, { recursive: true, force: true });
   }
 }
 
@@ -411,12 +442,13 @@ export class Oracle {
   }
 
   /** Builds the oracle if needed, starts the JVM and waits until it answers. */
-  static async start(): Promise<Oracle> {
-    await ensureOracleBuilt();
-    const classpath = classpathEntries(await readFile(CLASSPATH_FILE, 'utf8'));
+  static async start(kafkaVersion = DEFAULT_KAFKA_VERSION): Promise<Oracle> {
+    await ensureOracleBuilt(kafkaVersion);
+    const b = buildFor(kafkaVersion);
+    const classpath = classpathEntries(await readFile(b.classpathFile, 'utf8'));
     const child = spawn(
       javaCommand(),
-      ['-XX:+UseSerialGC', '-Xss8m', '-cp', [CLASSES_DIR, ...classpath].join(delimiter), MAIN_CLASS],
+      ['-XX:+UseSerialGC', '-Xss8m', '-cp', [b.classesDir, ...classpath].join(delimiter), MAIN_CLASS],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     const oracle = new Oracle(child);

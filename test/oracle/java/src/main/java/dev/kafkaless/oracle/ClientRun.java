@@ -376,9 +376,10 @@ final class ClientRun {
             case "alterConfigs": {
                 List<ConfigEntry> entries = new ArrayList<>();
                 request.path("configs").fields().forEachRemaining(e -> entries.add(new ConfigEntry(e.getKey(), e.getValue().asText())));
-                @SuppressWarnings("deprecation")
-                var result = admin.alterConfigs(Map.of(topicResource(request), new Config(entries)));
-                result.all().get();
+                // Admin.alterConfigs is gone from kafka-clients 4.x; reached reflectively so one source builds for both.
+                java.lang.reflect.Method legacy = Admin.class.getMethod("alterConfigs", Map.class);
+                Object result = legacy.invoke(admin, Map.of(topicResource(request), new Config(entries)));
+                ((org.apache.kafka.common.KafkaFuture<?>) result.getClass().getMethod("all").invoke(result)).get();
                 out.put("ok", true);
                 return;
             }
