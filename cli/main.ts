@@ -20,6 +20,7 @@ const DEV_OPTIONS: OptionName[] = [
   'nodeId',
   'autoCreateTopics',
   'numPartitions',
+  'groupInitialRebalanceDelayMs',
   'maxFrameBytes',
 ];
 const PROXY_OPTIONS: OptionName[] = [
@@ -41,6 +42,7 @@ const SERVE_OPTIONS: OptionName[] = [
   'nodeId',
   'autoCreateTopics',
   'numPartitions',
+  'groupInitialRebalanceDelayMs',
 ];
 
 const USAGE = `Usage: kafkaless <command> [options]
@@ -65,13 +67,37 @@ function clusterConfig(o: Options): ClusterConfig {
   if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error(`bad node id ${o.nodeId}`);
   if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1)
     throw new Error(`bad partition count ${o.numPartitions}`);
+  const groupInitialRebalanceDelayMs = Number(o.groupInitialRebalanceDelayMs ?? '3000');
+  if (!Number.isInteger(groupInitialRebalanceDelayMs) || groupInitialRebalanceDelayMs < 0)
+    throw new Error(`bad group initial rebalance delay ${o.groupInitialRebalanceDelayMs}`);
   return {
     clusterId: o.clusterId ?? 'kafkaless',
     nodeId,
     autoCreateTopics: o.autoCreateTopics !== 'false',
     defaultPartitions,
     topicDefaults: {},
+    groupInitialRebalanceDelayMs,
   };
+}
+
+/** How often `dev` and `functions serve` sweep groups whose timers passed (sessions, rebalance deadlines). */
+const SWEEP_INTERVAL_MS = 1000;
+
+/** Runs the group sweep every second, one run at a time; returns the function that stops it. */
+async function startSweeping(env: FunctionEnv): Promise<() => void> {
+  const { sweepGroups } = await import('../functions/group-sweeper.js');
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepGroups(env)
+      .catch((e: unknown) => env.log.warn('group sweep failed', { error: (e as Error).message }))
+      .finally(() => {
+        running = false;
+      });
+  }, SWEEP_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 async function functionEnv(o: Options, log: Logger): Promise<FunctionEnv> {
@@ -106,6 +132,7 @@ async function dev(o: Options): Promise<number> {
   const { allInOneApp } = await import('../functions/app.js');
   const env = await functionEnv(o, log);
   const app = allInOneApp(env, { secrets: [], requireSignature: false });
+  const stopSweeping = await startSweeping(env);
   const listen = parseHostPort(o.listen!, '--listen');
   const proxy = await startProxy({
     listen,
@@ -121,6 +148,7 @@ async function dev(o: Options): Promise<number> {
     `Kafkaless is listening on ${where} (${stores}).\nConnect with bootstrap.servers=${where}, e.g.\n  kcat -b ${where} -L\n`,
   );
   await untilSignal(log);
+  stopSweeping();
   await proxy.drain(10_000);
   await env.meta.close();
   await env.blobs.close();
@@ -166,6 +194,7 @@ async function functionsServe(o: Options): Promise<number> {
     .filter((s) => s !== '');
   const app = only.length > 0 ? appFor(only, env, options) : allInOneApp(env, options);
   const { host, port } = parseHostPort(o.functionsListen!, '--functions-listen');
+  const stopSweeping = await startSweeping(env);
   const server = serve({ fetch: app.fetch, hostname: host, port });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const address = server.address();
@@ -173,6 +202,7 @@ async function functionsServe(o: Options): Promise<number> {
     typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
   process.stdout.write(`kafkaless functions serving ${only.length > 0 ? only.join(',') : 'all APIs'} on ${bound}\n`);
   await untilSignal(log);
+  stopSweeping();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await env.meta.close();
   await env.blobs.close();

@@ -70,6 +70,12 @@ export const OPTIONS = {
     help: 'num.partitions: partitions of auto-created topics and of CreateTopics without a count',
     default: '1',
   },
+  groupInitialRebalanceDelayMs: {
+    flag: 'group-initial-rebalance-delay-ms',
+    env: 'KAFKALESS_GROUP_INITIAL_REBALANCE_DELAY_MS',
+    help: 'group.initial.rebalance.delay.ms: how long a new classic group waits for more members before its first rebalance',
+    default: '3000',
+  },
   maxFrameBytes: {
     flag: 'max-frame-bytes',
     env: 'KAFKALESS_MAX_FRAME_BYTES',

@@ -18,6 +18,7 @@ import { apis } from '../shared/protocol/generated/api-keys.js';
 import { DecodeError } from '../shared/protocol/primitives.js';
 import { type Init, inRange, type VersionRange } from '../shared/protocol/schema.js';
 import type { BlobStore, MetaStore } from '../shared/storage/types.js';
+import { sweepGroups } from './group-sweeper.js';
 
 /** Cluster-wide settings functions read (broker-level Kafka configs and our own). */
 export interface ClusterConfig {
@@ -28,6 +29,10 @@ export interface ClusterConfig {
   readonly defaultPartitions: number;
   /** Broker-level defaults for topic configs, by Kafka name, overriding Kafka's own defaults. */
   readonly topicDefaults: Readonly<Record<string, string>>;
+  /** `offsets.retention.minutes` (Kafka's default 10080 when absent); see expireGroupOffsets. */
+  readonly offsetsRetentionMinutes?: number;
+  /** `group.initial.rebalance.delay.ms` for classic groups (Kafka's default 3000 when absent). */
+  readonly groupInitialRebalanceDelayMs?: number;
 }
 
 /** What every handler is handed: storage, configuration, logging, the clock. */
@@ -90,7 +95,14 @@ function failure(status: number, reason: string, close = false): Response {
   return new Response(reason, { status, headers });
 }
 
-/** One Hono app serving the given functions on {@link INVOKE_PATH}, plus `/healthz`. */
+/** Where a scheduler (or `kafkaless functions serve` itself) asks for the group sweep; see group-sweeper.ts. */
+export const SWEEP_PATH = '/sweep';
+
+/**
+ * One Hono app serving the given functions on {@link INVOKE_PATH}, plus
+ * `/healthz` and {@link SWEEP_PATH} (signed like an invocation, with an empty
+ * body; answers the sweep's counts as JSON).
+ */
 export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, options: AppOptions): Hono {
   const byKey = new Map<number, KafkaFunction>(fns.map((f) => [f.apiKey, f]));
   const app = new Hono();
@@ -102,6 +114,17 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
     } catch (e) {
       return c.text(`storage unavailable: ${(e as Error).message}`, 503);
     }
+  });
+
+  app.post(SWEEP_PATH, async (c) => {
+    if (options.requireSignature) {
+      const verdict = await verifyInvocation(c.req.raw.headers, new Uint8Array(0), options.secrets, env.now());
+      if (!verdict.ok) {
+        env.log.warn('refused sweep', { reason: verdict.reason });
+        return failure(401, verdict.reason);
+      }
+    }
+    return c.json(await sweepGroups(env));
   });
 
   app.post(INVOKE_PATH, async (c) => {

@@ -6,21 +6,34 @@
 import { apis } from '../shared/protocol/generated/api-keys.js';
 import alterConfigs from './alter-configs/index.js';
 import { apiVersionsFunction } from './api-versions/index.js';
+import consumerGroupDescribe from './consumer-group-describe/index.js';
+import consumerGroupHeartbeat from './consumer-group-heartbeat/index.js';
 import createPartitions from './create-partitions/index.js';
 import createTopics from './create-topics/index.js';
 import type { KafkaFunction } from './define.js';
+import deleteGroups from './delete-groups/index.js';
 import deleteRecords from './delete-records/index.js';
 import deleteTopics from './delete-topics/index.js';
 import describeCluster from './describe-cluster/index.js';
 import describeConfigs from './describe-configs/index.js';
+import describeGroups from './describe-groups/index.js';
 import describeTopicPartitions from './describe-topic-partitions/index.js';
 import fetch from './fetch/index.js';
+import findCoordinator from './find-coordinator/index.js';
+import heartbeat from './heartbeat/index.js';
 import incrementalAlterConfigs from './incremental-alter-configs/index.js';
 import initProducerId from './init-producer-id/index.js';
+import joinGroup from './join-group/index.js';
+import leaveGroup from './leave-group/index.js';
+import listGroups from './list-groups/index.js';
 import listOffsets from './list-offsets/index.js';
 import metadata from './metadata/index.js';
+import offsetCommit from './offset-commit/index.js';
+import offsetDelete from './offset-delete/index.js';
+import offsetFetch from './offset-fetch/index.js';
 import offsetForLeaderEpoch from './offset-for-leader-epoch/index.js';
 import produce from './produce/index.js';
+import syncGroup from './sync-group/index.js';
 
 /** Each function under the name of its folder, `functions/<name>/`. */
 export const functionsByName: ReadonlyMap<string, KafkaFunction> = new Map<string, KafkaFunction>([
@@ -40,6 +53,19 @@ export const functionsByName: ReadonlyMap<string, KafkaFunction> = new Map<strin
   ['incremental-alter-configs', incrementalAlterConfigs as KafkaFunction],
   ['describe-cluster', describeCluster as KafkaFunction],
   ['describe-topic-partitions', describeTopicPartitions as KafkaFunction],
+  ['offset-commit', offsetCommit as KafkaFunction],
+  ['offset-fetch', offsetFetch as KafkaFunction],
+  ['describe-groups', describeGroups as KafkaFunction],
+  ['list-groups', listGroups as KafkaFunction],
+  ['delete-groups', deleteGroups as KafkaFunction],
+  ['offset-delete', offsetDelete as KafkaFunction],
+  ['consumer-group-heartbeat', consumerGroupHeartbeat as KafkaFunction],
+  ['consumer-group-describe', consumerGroupDescribe as KafkaFunction],
+  ['find-coordinator', findCoordinator as KafkaFunction],
+  ['join-group', joinGroup as KafkaFunction],
+  ['sync-group', syncGroup as KafkaFunction],
+  ['heartbeat', heartbeat as KafkaFunction],
+  ['leave-group', leaveGroup as KafkaFunction],
 ]);
 
 /** Every function, in API key order. */

@@ -166,7 +166,7 @@ final class ClientRun {
     /**
      * A group member: subscribe(topic) with group.id (and whatever `config` sets: assignor,
      * group.instance.id, group.protocol), poll, commitSync after every non-empty poll, until
-     * `idleMs` pass without records after the first, or `maxRecords`, or `timeoutMs`; then close.
+     * `idleMs` pass without records once it holds partitions, or `maxRecords`, or `timeoutMs`; then close.
      * {bootstrap, topic, groupId, config?, idleMs?, maxRecords?, timeoutMs?}
      * → {records:[{partition, offset, key}], assignments:[[partition…]…]}
      */
@@ -194,6 +194,10 @@ final class ClientRun {
                     ArrayNode a = assignments.addArray();
                     consumer.assignment().stream().map(TopicPartition::partition).sorted().forEach(a::add);
                     lastAssignment = assignment;
+                }
+                // Idle time counts from the first assignment: a member may join after the others drained the topic.
+                if (lastRecord < 0 && !consumer.assignment().isEmpty()) {
+                    lastRecord = System.currentTimeMillis();
                 }
                 if (!batch.isEmpty()) {
                     for (ConsumerRecord<byte[], byte[]> r : batch) {
