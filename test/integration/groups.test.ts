@@ -186,6 +186,50 @@ describe('static membership and the KIP-848 consumer protocol', () => {
   });
 });
 
+describe('group administration with the Java AdminClient', () => {
+  it('lists, describes, alters and deletes groups and their offsets', async () => {
+    const topic = 'group-admin';
+    const groupId = 'g-admin';
+    await topicWith(topic, 120);
+    const member = await Oracle.start();
+    let describedLive: Record<string, unknown> | undefined;
+    try {
+      const consuming = member.groupConsume({ bootstrap: cluster.bootstrap, topic, groupId, idleMs: 4000 });
+      await new Promise((r) => setTimeout(r, 2500));
+      describedLive = await admin.admin(cluster.bootstrap, 'describeGroup', { groupId });
+      expect((await consuming).records).toHaveLength(120);
+    } finally {
+      await member.close();
+    }
+    expect(describedLive).toMatchObject({ state: 'Stable', assignor: 'range' });
+    const live = describedLive?.members as { partitions: number[] }[];
+    expect(live).toHaveLength(1);
+    expect(live[0]!.partitions).toEqual([0, 1, 2, 3, 4, 5]);
+
+    const groups = (await admin.admin(cluster.bootstrap, 'listGroups')).groups as Record<string, string>;
+    expect(groups[groupId]).toBe('Empty');
+    const offsets = async (): Promise<Record<string, string>> =>
+      (await admin.admin(cluster.bootstrap, 'listGroupOffsets', { groupId })).offsets as Record<string, string>;
+    const committed = await offsets();
+    expect(Object.values(committed).reduce((n, o) => n + Number(o), 0)).toBe(120);
+
+    expect(
+      (await admin.admin(cluster.bootstrap, 'alterGroupOffsets', { groupId, offsets: { [`${topic}:0`]: 0 } })).ok,
+    ).toBe(true);
+    expect((await offsets())[`${topic}:0`]).toBe('0');
+    const removed = await admin.admin(cluster.bootstrap, 'deleteGroupOffsets', {
+      groupId,
+      partitions: [{ topic, partition: 1 }],
+    });
+    expect(removed.ok).toBe(true);
+    expect(Object.keys(await offsets())).not.toContain(`${topic}:1`);
+
+    expect((await admin.admin(cluster.bootstrap, 'deleteGroups', { names: [groupId] })).ok).toBe(true);
+    const after = (await admin.admin(cluster.bootstrap, 'listGroups')).groups as Record<string, string>;
+    expect(after[groupId]).toBeUndefined();
+  });
+});
+
 describe('kafkajs consumer groups', () => {
   it('three kafkajs members consume every record exactly once', async () => {
     const topic = 'group-kafkajs';

@@ -431,6 +431,60 @@ final class ClientRun {
                 }
                 return;
             }
+            case "listGroups": {
+                ObjectNode groups = out.putObject("groups");
+                for (var g : admin.listConsumerGroups().all().get()) {
+                    groups.put(g.groupId(), g.state().map(Object::toString).orElse("UNKNOWN"));
+                }
+                return;
+            }
+            case "describeGroup": {
+                String groupId = Json.requiredText(request, "groupId");
+                var d = admin.describeConsumerGroups(List.of(groupId)).describedGroups().get(groupId).get();
+                out.put("state", d.state().toString());
+                out.put("assignor", d.partitionAssignor());
+                ArrayNode members = out.putArray("members");
+                for (var m : d.members()) {
+                    ObjectNode o = members.addObject();
+                    o.put("clientId", m.clientId());
+                    ArrayNode parts = o.putArray("partitions");
+                    m.assignment().topicPartitions().stream().map(TopicPartition::partition).sorted().forEach(parts::add);
+                }
+                return;
+            }
+            case "listGroupOffsets": {
+                String groupId = Json.requiredText(request, "groupId");
+                ObjectNode offsets = out.putObject("offsets");
+                admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get()
+                    .forEach((tp, om) -> offsets.put(tp.topic() + ":" + tp.partition(), om == null ? "-1" : Long.toString(om.offset())));
+                return;
+            }
+            case "alterGroupOffsets": {
+                String groupId = Json.requiredText(request, "groupId");
+                Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+                request.path("offsets").fields().forEachRemaining(e -> {
+                    String[] tp = e.getKey().split(":");
+                    offsets.put(new TopicPartition(tp[0], Integer.parseInt(tp[1])),
+                        new org.apache.kafka.clients.consumer.OffsetAndMetadata(Json.toLong(e.getValue(), "offset")));
+                });
+                admin.alterConsumerGroupOffsets(groupId, offsets).all().get();
+                out.put("ok", true);
+                return;
+            }
+            case "deleteGroupOffsets": {
+                String groupId = Json.requiredText(request, "groupId");
+                java.util.Set<TopicPartition> partitions = new java.util.HashSet<>();
+                for (JsonNode p : request.path("partitions")) {
+                    partitions.add(new TopicPartition(Json.requiredText(p, "topic"), Json.requiredInt(p, "partition")));
+                }
+                admin.deleteConsumerGroupOffsets(groupId, partitions).all().get();
+                out.put("ok", true);
+                return;
+            }
+            case "deleteGroups":
+                admin.deleteConsumerGroups(names(request)).all().get();
+                out.put("ok", true);
+                return;
             default:
                 throw new IllegalArgumentException("unknown admin action '" + action + "'");
         }
