@@ -41,16 +41,6 @@ export function waitLimit(ctx: InvocationContext): number {
   return ctx.deadline - WAIT_MARGIN_MS;
 }
 
-/** Kafka reports a client's host as `InetAddress.toString()` of its address: "/" and the IP. */
-export function clientHostOf(address: string): string {
-  if (address === '') return '';
-  const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(address);
-  if (bracketed) return `/${bracketed[1]}`;
-  const parts = address.split(':');
-  const host = parts.length === 2 ? parts[0]! : address;
-  return host.startsWith('/') ? host : `/${host}`;
-}
-
 /**
  * Waits until `derive` can answer from the group's state, firing the group's
  * timers (saved with compare-and-set) on every wake-up, and waking for the

@@ -5,13 +5,10 @@
  * retention), and offset retention itself.
  */
 
-import {
-  type ClassicGroup,
-  DEFAULT_CLASSIC_GROUP_CONFIG,
-  expire as expireClassic,
-} from '../shared/groups/classic/index.js';
+import { type ClassicGroup, expire as expireClassic } from '../shared/groups/classic/index.js';
 import { type ConsumerGroupState, expire as expireConsumer } from '../shared/groups/consumer/index.js';
 import { ConsumerProtocolSubscription } from '../shared/protocol/generated/consumer-protocol.js';
+import { classicGroupConfig } from './classic-group.js';
 import type { FunctionEnv } from './define.js';
 import { type StoredGroup, updateGroup } from './group-state.js';
 
@@ -25,9 +22,9 @@ export const DEFAULT_OFFSETS_RETENTION_MINUTES = 10080;
 export const GROUP_AUTHORIZED_OPERATIONS = [3, 6, 8, 10, 11].reduce((field, op) => field | (1 << op), 0);
 
 /** Applies a group's timers (expired sessions, rebalance deadlines); the input is left untouched. */
-export function expireStored(stored: StoredGroup, now: number): StoredGroup {
+export function expireStored(env: FunctionEnv, stored: StoredGroup, now: number): StoredGroup {
   return stored.kind === 'classic'
-    ? { kind: 'classic', group: expireClassic(stored.group, now, DEFAULT_CLASSIC_GROUP_CONFIG).state }
+    ? { kind: 'classic', group: expireClassic(stored.group, now, classicGroupConfig(env)).state }
     : { kind: 'consumer', group: expireConsumer(stored.group, now).state };
 }
 
@@ -40,7 +37,7 @@ export async function currentGroup(
   groupId: string,
 ): Promise<{ version: number; group: StoredGroup | null }> {
   const { version, group } = await updateGroup(env, groupId, (current, now) => {
-    const next = current.stored === null ? null : expireStored(current.stored, now);
+    const next = current.stored === null ? null : expireStored(env, current.stored, now);
     return { next, result: null };
   });
   return { version, group };

@@ -70,3 +70,13 @@ export async function updateGroup<T>(
   }
   throw new Error(`group ${groupId}: gave up after ${MAX_ATTEMPTS} conflicting writes`);
 }
+
+/** Kafka reports a client's host as `InetAddress.toString()` of its address: "/" and the IP. */
+export function clientHostOf(address: string): string {
+  if (address === '') return '';
+  const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(address);
+  if (bracketed) return `/${bracketed[1]}`;
+  const parts = address.split(':');
+  const host = parts.length === 2 ? parts[0]! : address;
+  return host.startsWith('/') ? host : `/${host}`;
+}

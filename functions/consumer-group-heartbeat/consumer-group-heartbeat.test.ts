@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import type { ConsumerGroupHeartbeatResponse } from '../../shared/protocol/generated/consumer-group-heartbeat.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
+import { clientHostOf } from '../group-state.js';
 import { joinHeartbeat, stableClassicGroup, storeClassicGroup } from '../group-test-harness.js';
 import { type Harness, harness } from '../test-harness.js';
-import { clientHostOf } from './index.js';
 
 type Owned = { topicId: string; partitions: number[] }[];
 

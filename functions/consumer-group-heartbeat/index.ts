@@ -27,7 +27,7 @@ import type { ConsumerGroupHeartbeatResponse } from '../../shared/protocol/gener
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { uuidToString, ZERO_UUID } from '../../shared/protocol/primitives.js';
 import { defineFunction } from '../define.js';
-import { type StoredGroup, updateGroup } from '../group-state.js';
+import { clientHostOf, type StoredGroup, updateGroup } from '../group-state.js';
 import { storageFailure } from '../storage-failure.js';
 
 function errorResponse(errorCode: number, errorMessage: string): ConsumerGroupHeartbeatResponse {
@@ -51,16 +51,6 @@ export function newMemberId(): string {
     const id = uuidToString(bytes);
     if (id !== ZERO_UUID && !id.startsWith('-')) return id;
   }
-}
-
-/** Kafka reports a client's host as `InetAddress.toString()` of its address: "/" and the IP. */
-export function clientHostOf(address: string): string {
-  if (address === '') return '';
-  const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(address);
-  if (bracketed) return `/${bracketed[1]}`;
-  const parts = address.split(':');
-  const host = parts.length === 2 ? parts[0]! : address;
-  return host.startsWith('/') ? host : `/${host}`;
 }
 
 export default defineFunction({

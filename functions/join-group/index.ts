@@ -32,9 +32,9 @@ import type { JoinOutcome } from '../../shared/groups/classic/transitions.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { JoinGroupResponse } from '../../shared/protocol/generated/join-group.js';
-import { awaitClassicAnswer, classicGroupConfig, clientHostOf, waitLimit } from '../classic-group.js';
+import { awaitClassicAnswer, classicGroupConfig, waitLimit } from '../classic-group.js';
 import { defineFunction } from '../define.js';
-import { updateGroup } from '../group-state.js';
+import { clientHostOf, updateGroup } from '../group-state.js';
 import { storageFailure } from '../storage-failure.js';
 
 export default defineFunction({
