@@ -123,3 +123,21 @@ export async function alterTopicConfigs(
     return storageError(env, e, 'alter topic configs');
   }
 }
+
+/** Answers each resource of an alter request in order, one at a time (later ones see earlier changes). */
+export async function alterResponses<R extends { resourceType: number; resourceName: string }>(
+  resources: readonly R[],
+  alter: (resource: R, index: number) => Promise<KafkaError>,
+): Promise<{ errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string }[]> {
+  const responses = [];
+  for (const [i, r] of resources.entries()) {
+    const error = await alter(r, i);
+    responses.push({
+      errorCode: error.errorCode,
+      errorMessage: error.errorMessage,
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+    });
+  }
+  return responses;
+}

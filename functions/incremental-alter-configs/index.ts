@@ -41,6 +41,7 @@ import type {
 } from '../../shared/protocol/generated/incremental-alter-configs.js';
 import { type KafkaError, kafkaError } from '../admin-errors.js';
 import {
+  alterResponses,
   alterTopicConfigs,
   brokerChangeProblem,
   DUPLICATE_KEYS,
@@ -152,16 +153,6 @@ export default defineFunction({
       }
     };
 
-    const responses = [];
-    for (const [i, r] of body.resources.entries()) {
-      const error = await alter(r, i);
-      responses.push({
-        errorCode: error.errorCode,
-        errorMessage: error.errorMessage,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-      });
-    }
-    return { throttleTimeMs: 0, responses };
+    return { throttleTimeMs: 0, responses: await alterResponses(body.resources, alter) };
   },
 });
