@@ -690,6 +690,64 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             expect(await other.groups.get(g)).toEqual({ version: v3, value: 'c' });
           });
 
+          it('records later session deadlines without a new version, a notification or a conflict', async () => {
+            const g = unique('group');
+            expect(await store.groups.extendSessions(g, 0, new Map([['m1', 5]]))).toBe(false);
+            const v1 = (await store.groups.compareAndSet(g, 0, 'state'))!;
+            const woken = store.groups.waitForChange(g, v1, 600).then(() => Date.now());
+            const since = Date.now();
+            expect(await other.groups.extendSessions(g, v1, new Map([['m1', 1000]]))).toBe(true);
+            expect(await store.groups.extendSessions(g, v1 + 1, new Map([['m1', 9000]]))).toBe(false);
+            // Concurrent extensions from several instances: each member keeps its latest deadline.
+            const stores = [store, other, await fresh()];
+            await Promise.all(
+              Array.from({ length: 30 }, (_, i) =>
+                stores[i % stores.length]!.groups.extendSessions(
+                  g,
+                  v1,
+                  new Map([
+                    ['m1', 1000 + i],
+                    [`m${2 + (i % 3)}`, 2000 - i],
+                  ]),
+                ),
+              ),
+            );
+            expect(await store.groups.extendSessions(g, v1, new Map([['m1', 7]]))).toBe(true);
+            expect(await other.groups.get(g)).toEqual({
+              version: v1,
+              value: 'state',
+              sessions: new Map([
+                ['m1', 1029],
+                ['m2', 2000],
+                ['m3', 1999],
+                ['m4', 1998],
+              ]),
+            });
+            expect((await other.groups.getMany([g])).get(g)?.sessions?.get('m4')).toBe(1998);
+            expect((await woken) - since).toBeGreaterThanOrEqual(500);
+
+            // A write keeps the sessions of the members it names and drops the others'.
+            const v2 = (await other.groups.compareAndSet(g, v1, 'next', { members: ['m1', 'm3', 'm9'] }))!;
+            expect(await store.groups.get(g)).toEqual({
+              version: v2,
+              value: 'next',
+              sessions: new Map([
+                ['m1', 1029],
+                ['m3', 1999],
+              ]),
+            });
+            const v3 = (await store.groups.compareAndSet(g, v2, 'all kept'))!;
+            expect((await store.groups.get(g))?.sessions?.size).toBe(2);
+            const v4 = (await store.groups.compareAndSet(g, v3, 'none kept', { members: [] }))!;
+            expect(await other.groups.get(g)).toEqual({ version: v4, value: 'none kept' });
+            await store.groups.extendSessions(g, v4, new Map([['m1', 1]]));
+            expect(await store.groups.compareAndSet(g, v4, null)).toBe(0);
+            const v5 = (await store.groups.compareAndSet(g, 0, 'reborn'))!;
+            expect(await other.groups.get(g)).toEqual({ version: v5, value: 'reborn' });
+            await expect(store.groups.extendSessions(g, v5, new Map([['', 1]]))).rejects.toThrow(TypeError);
+            await expect(store.groups.extendSessions(g, v5, new Map([['m', 1.5]]))).rejects.toThrow(TypeError);
+          });
+
           it('gets several groups at once, missing ones as null', async () => {
             const [a, b, missing] = [unique('group'), unique('group'), unique('group')];
             const va = await store.groups.compareAndSet(a, 0, 'A');
@@ -875,6 +933,21 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             await other.groups.deleteOffsets(g, [tp('t', 1)]);
             expect(await store.groups.fetchOffsets(g)).toEqual([]);
             expect(await store.groups.list()).not.toContain(g);
+          });
+
+          it('deletes offsets only while the state version is the one given', async () => {
+            const g = unique('group');
+            const v1 = (await store.groups.compareAndSet(g, 0, 'state'))!;
+            await store.groups.commitOffsets(g, [offset('t', 0, 1n), offset('t', 1, 2n)]);
+            expect(await other.groups.deleteOffsets(g, [tp('t', 0)], v1 + 1)).toBe(false);
+            expect(await other.groups.deleteOffsets(g, [tp('t', 0)], 0)).toBe(false);
+            expect(await store.groups.fetchOffsets(g)).toHaveLength(2);
+            expect(await other.groups.deleteOffsets(g, [tp('t', 0)], v1)).toBe(true);
+            expect(await store.groups.fetchOffsets(g)).toEqual([offset('t', 1, 2n)]);
+            const simple = unique('group');
+            await store.groups.commitOffsets(simple, [offset('t', 0, 1n)]);
+            expect(await other.groups.deleteOffsets(simple, [tp('t', 0)], 0)).toBe(true);
+            expect(await store.groups.list()).not.toContain(simple);
           });
 
           it('hands out offsets the caller cannot alias into the store', async () => {

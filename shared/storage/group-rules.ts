@@ -14,6 +14,14 @@ function checkTime(value: number, what: string): void {
   if (!Number.isSafeInteger(value)) throw new TypeError(`${what} ${value} is not a whole number of milliseconds`);
 }
 
+/** Session deadlines for `extendSessions`: whole milliseconds for members with an id. */
+export function checkSessions(deadlines: ReadonlyMap<string, number>): void {
+  for (const [member, deadline] of deadlines) {
+    if (member === '') throw new TypeError('a session needs a member id');
+    checkTime(deadline, 'session deadline');
+  }
+}
+
 export function checkTopicPartition(ref: TopicPartitionRef): void {
   if (!Number.isSafeInteger(ref.partition) || ref.partition < 0) {
     throw new TypeError(`partition ${ref.partition} is not an index`);

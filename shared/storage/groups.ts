@@ -16,6 +16,12 @@ export interface VersionedValue {
    */
   readonly version: number;
   readonly value: string;
+  /**
+   * Session deadlines that {@link GroupStore.extendSessions} recorded for
+   * members, by member id (absent when none): readers take, for each member,
+   * the later of this and the deadline inside `value`.
+   */
+  readonly sessions?: ReadonlyMap<string, number>;
 }
 
 export interface CommittedOffset {
@@ -62,7 +68,22 @@ export interface GroupStore {
    * delete), or null when another writer got there first. Publishes a change
    * notification for the group on success.
    */
-  compareAndSet(groupId: string, expectedVersion: number, value: string | null): Promise<number | null>;
+  compareAndSet(
+    groupId: string,
+    expectedVersion: number,
+    value: string | null,
+    options?: { readonly members?: readonly string[] },
+  ): Promise<number | null>;
+  /**
+   * Records later session deadlines for members without writing the state:
+   * a heartbeat that changes nothing else neither conflicts with other
+   * heartbeats nor wakes the group's waiters. Each deadline only ever moves
+   * later. Only if the state version is still `ifVersion` (a stored state,
+   * not 0); returns false when it moved. A compare-and-set keeps the
+   * recorded deadlines of the members it names in `options.members` (all
+   * when omitted) and drops the others'; a delete drops them all.
+   */
+  extendSessions(groupId: string, ifVersion: number, deadlines: ReadonlyMap<string, number>): Promise<boolean>;
   /** Every group with stored state or committed offsets, sorted by id. */
   list(): Promise<string[]>;
   /**
@@ -86,7 +107,11 @@ export interface GroupStore {
   fetchOffsetsMany(
     requests: readonly { groupId: string; partitions?: readonly TopicPartitionRef[] }[],
   ): Promise<CommittedOffset[][]>;
-  deleteOffsets(groupId: string, partitions: readonly TopicPartitionRef[]): Promise<void>;
+  /**
+   * Removes committed offsets. When `ifVersion` is given, only if the group's
+   * state version is still that (one atomic step); returns false when it moved.
+   */
+  deleteOffsets(groupId: string, partitions: readonly TopicPartitionRef[], ifVersion?: number): Promise<boolean>;
   /**
    * Removes the group's state and offsets (DeleteGroups), if the state version
    * is still `ifVersion` (0: no state, which also holds when nothing is stored).

@@ -11,6 +11,7 @@ import {
   byTopicPartition,
   checkCommittedOffset,
   checkExpiry,
+  checkSessions,
   checkTopicPartition,
   checkVersion,
   copyOffset,
@@ -54,7 +55,7 @@ export class MemoryMetaBackend {
   readonly appended = new EventEmitter().setMaxListeners(0);
   /** The last producer id handed out; -1 before the first. */
   lastProducerId = -1n;
-  readonly groups = new Map<string, VersionedValue>();
+  readonly groups = new Map<string, { version: number; value: string; sessions: Map<string, number> }>();
   /** Group id → `topic\0partition` → offset. Empty maps are removed. */
   readonly groupOffsets = new Map<string, Map<string, CommittedOffset>>();
   /** Emits `g:<groupId>` when a group's state changes (the prefix keeps ids such as `error` apart from special events). */
@@ -334,23 +335,29 @@ class MemoryGroups implements GroupStore {
     this.b.groupChanged.emit(changeEvent(groupId));
   }
 
+  private snapshot(groupId: string): VersionedValue | null {
+    const state = this.b.groups.get(groupId);
+    if (state === undefined) return null;
+    const { version, value, sessions } = state;
+    return sessions.size === 0 ? { version, value } : { version, value, sessions: new Map(sessions) };
+  }
+
   async get(groupId: string): Promise<VersionedValue | null> {
     this.open();
-    const state = this.b.groups.get(groupId);
-    return state === undefined ? null : { ...state };
+    return this.snapshot(groupId);
   }
 
   async getMany(groupIds: readonly string[]): Promise<Map<string, VersionedValue | null>> {
     this.open();
-    const out = new Map<string, VersionedValue | null>();
-    for (const id of groupIds) {
-      const state = this.b.groups.get(id);
-      out.set(id, state === undefined ? null : { ...state });
-    }
-    return out;
+    return new Map(groupIds.map((id) => [id, this.snapshot(id)]));
   }
 
-  async compareAndSet(groupId: string, expectedVersion: number, value: string | null): Promise<number | null> {
+  async compareAndSet(
+    groupId: string,
+    expectedVersion: number,
+    value: string | null,
+    options: { readonly members?: readonly string[] } = {},
+  ): Promise<number | null> {
     this.open();
     checkVersion(expectedVersion, 'expected version');
     const current = this.versionOf(groupId);
@@ -364,9 +371,26 @@ class MemoryGroups implements GroupStore {
     }
     this.b.lastGroupVersion += 1;
     const version = this.b.lastGroupVersion;
-    this.b.groups.set(groupId, { version, value });
+    const sessions = new Map(this.b.groups.get(groupId)?.sessions);
+    if (options.members !== undefined) {
+      const keep = new Set(options.members);
+      for (const member of sessions.keys()) if (!keep.has(member)) sessions.delete(member);
+    }
+    this.b.groups.set(groupId, { version, value, sessions });
     this.changed(groupId);
     return version;
+  }
+
+  async extendSessions(groupId: string, ifVersion: number, deadlines: ReadonlyMap<string, number>): Promise<boolean> {
+    this.open();
+    checkVersion(ifVersion, 'version');
+    checkSessions(deadlines);
+    const state = this.b.groups.get(groupId);
+    if (state === undefined || state.version !== ifVersion) return false;
+    for (const [member, deadline] of deadlines) {
+      if (deadline > (state.sessions.get(member) ?? Number.NEGATIVE_INFINITY)) state.sessions.set(member, deadline);
+    }
+    return true;
   }
 
   async list(): Promise<string[]> {
@@ -437,13 +461,18 @@ class MemoryGroups implements GroupStore {
     return requests.map((r) => this.offsetsOf(r.groupId, r.partitions));
   }
 
-  async deleteOffsets(groupId: string, partitions: readonly TopicPartitionRef[]): Promise<void> {
+  async deleteOffsets(groupId: string, partitions: readonly TopicPartitionRef[], ifVersion?: number): Promise<boolean> {
     this.open();
     for (const p of partitions) checkTopicPartition(p);
+    if (ifVersion !== undefined) {
+      checkVersion(ifVersion, 'version');
+      if (this.versionOf(groupId) !== ifVersion) return false;
+    }
     const stored = this.b.groupOffsets.get(groupId);
-    if (stored === undefined) return;
+    if (stored === undefined) return true;
     for (const p of partitions) stored.delete(offsetKey(p));
     if (stored.size === 0) this.b.groupOffsets.delete(groupId);
+    return true;
   }
 
   async deleteGroup(groupId: string, ifVersion: number): Promise<boolean> {

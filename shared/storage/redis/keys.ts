@@ -12,7 +12,7 @@
  * | `{kl:p:<topicId>:<partition>}:ts` | sorted set | the same members, scored by the running maximum timestamp |
  * | `{kl:p:<topicId>:<partition>}:appended` | channel | published by every append, carrying the new high watermark |
  * | `{kl:pid}:allocated` | string | how many producer ids were handed out (INCR; the id is the new count - 1) |
- * | `{kl:g:<group>}:state` | hash | `v` (version), `value` (the group's state) |
+ * | `{kl:g:<group>}:state` | hash | `v` (version), `value` (the group's state), `s:<member id>` (a session deadline extendSessions recorded) |
  * | `{kl:g:<group>}:offsets` | hash | `<topic>\0<partition>` → committed offset |
  * | `{kl:g:<group>}:changed` | channel | published by every state change, carrying the new version (0: deleted) |
  * | `{kl:groups}:index` | set | group ids, a superset of the groups with state or offsets |

@@ -12,6 +12,7 @@ import {
   byTopicPartition,
   checkCommittedOffset,
   checkExpiry,
+  checkSessions,
   checkTopicPartition,
   checkVersion,
 } from '../group-rules.js';
@@ -42,8 +43,10 @@ import {
   COMMIT_OFFSETS,
   CREATE_TOPIC,
   DELETE_GROUP,
+  DELETE_OFFSETS,
   DELETE_TOPIC,
   EXPIRE_OFFSETS,
+  EXTEND_SESSIONS,
   GROUP_CAS,
   isNoScript,
   queueScript,
@@ -376,11 +379,20 @@ class RedisLog implements LogStore {
   }
 }
 
-function stateFrom(fields: readonly (string | null | undefined)[]): VersionedValue | null {
-  const [v, value] = fields;
-  if (v == null) return null;
-  if (value == null) throw new StorageUnavailableError('group state without a value');
-  return { version: Number(integer(v)), value };
+/** A group's state hash (HGETALL's pairs) as its versioned value, with any recorded sessions. */
+function stateFrom(entries: readonly [string, string][]): VersionedValue | null {
+  let version: string | undefined;
+  let value: string | undefined;
+  const sessions = new Map<string, number>();
+  for (const [field, text] of entries) {
+    if (field === 'v') version = text;
+    else if (field === 'value') value = text;
+    else if (field.startsWith('s:')) sessions.set(field.slice(2), Number(integer(text)));
+  }
+  if (version === undefined) return null;
+  if (value === undefined) throw new StorageUnavailableError('group state without a value');
+  const v = { version: Number(integer(version)), value };
+  return sessions.size === 0 ? v : { ...v, sessions };
 }
 
 /** HGETALL's reply as pairs, whether ioredis turned it into an object or not. */
@@ -482,8 +494,8 @@ class RedisGroups implements GroupStore {
   }
 
   async get(groupId: string): Promise<VersionedValue | null> {
-    const fields = await this.b.run('groups.get', (c) => c.hmget(this.k(groupId).state, 'v', 'value'));
-    return stateFrom(fields);
+    const reply = await this.b.run('groups.get', (c) => c.hgetall(this.k(groupId).state));
+    return stateFrom(hashEntries(reply));
   }
 
   async getMany(groupIds: readonly string[]): Promise<Map<string, VersionedValue | null>> {
@@ -491,17 +503,23 @@ class RedisGroups implements GroupStore {
     if (ids.length === 0) return new Map();
     const replies = await this.b.run('groups.getMany', (c) => {
       const pipe = c.pipeline();
-      for (const id of ids) pipe.hmget(this.k(id).state, 'v', 'value');
+      for (const id of ids) pipe.hgetall(this.k(id).state);
       return execAll(pipe);
     });
-    return new Map(ids.map((id, i) => [id, stateFrom(replies[i] as (string | null)[])]));
+    return new Map(ids.map((id, i) => [id, stateFrom(hashEntries(replies[i]))]));
   }
 
-  async compareAndSet(groupId: string, expectedVersion: number, value: string | null): Promise<number | null> {
+  async compareAndSet(
+    groupId: string,
+    expectedVersion: number,
+    value: string | null,
+    options: { readonly members?: readonly string[] } = {},
+  ): Promise<number | null> {
     checkVersion(expectedVersion, 'expected version');
     const k = this.k(groupId);
     const keys = [k.state, k.offsets];
     const args = [String(expectedVersion), value === null ? 'delete' : 'set', value ?? '', k.channel];
+    if (options.members !== undefined) args.push('keep', ...options.members);
     const reply = await this.b.run('groups.compareAndSet', async (c) =>
       value === null ? runScript(c, GROUP_CAS, keys, args) : this.indexedScript(c, groupId, GROUP_CAS, keys, args),
     );
@@ -510,6 +528,17 @@ class RedisGroups implements GroupStore {
     if (version === undefined) throw new StorageUnavailableError('unexpected reply to compareAndSet');
     await this.settle(groupId, flag);
     return Number(integer(version));
+  }
+
+  async extendSessions(groupId: string, ifVersion: number, deadlines: ReadonlyMap<string, number>): Promise<boolean> {
+    checkVersion(ifVersion, 'version');
+    checkSessions(deadlines);
+    const args = [String(ifVersion)];
+    for (const [member, deadline] of deadlines) args.push(member, String(deadline));
+    const reply = await this.b.run('groups.extendSessions', (c) =>
+      runScript(c, EXTEND_SESSIONS, [this.k(groupId).state], args),
+    );
+    return Number(reply) === 1;
   }
 
   async list(): Promise<string[]> {
@@ -585,19 +614,18 @@ class RedisGroups implements GroupStore {
     });
   }
 
-  async deleteOffsets(groupId: string, partitions: readonly TopicPartitionRef[]): Promise<void> {
+  async deleteOffsets(groupId: string, partitions: readonly TopicPartitionRef[], ifVersion?: number): Promise<boolean> {
     for (const p of partitions) checkTopicPartition(p);
-    if (partitions.length === 0) return;
+    if (ifVersion !== undefined) checkVersion(ifVersion, 'version');
     const k = this.k(groupId);
-    const [, left] = await this.b.run('groups.deleteOffsets', (c) =>
-      execAll(
-        c
-          .pipeline()
-          .hdel(k.offsets, ...partitions.map(offsetField))
-          .exists(k.state, k.offsets),
-      ),
+    const args = [ifVersion === undefined ? '' : String(ifVersion), ...partitions.map(offsetField)];
+    const reply = await this.b.run('groups.deleteOffsets', (c) =>
+      runScript(c, DELETE_OFFSETS, [k.state, k.offsets], args),
     );
-    if (left === 0) await this.forget([groupId]);
+    const [outcome, left] = strings(reply, 'deleteOffsets');
+    if (outcome === 'moved') return false;
+    if (left === '0') await this.forget([groupId]);
+    return true;
   }
 
   async deleteGroup(groupId: string, ifVersion: number): Promise<boolean> {

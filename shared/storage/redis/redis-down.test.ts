@@ -78,6 +78,7 @@ async function expectAllFailFast(withinMs: number): Promise<void> {
     ['waitForAppend', () => store.log.waitForAppend([{ topicId: 'CCCCCCCCCCCCCCCCCCCCCC', partition: 0 }], 30_000)],
     ['groups.get', () => store.groups.get('g')],
     ['groups.compareAndSet', () => store.groups.compareAndSet('g', 0, 'state')],
+    ['groups.extendSessions', () => store.groups.extendSessions('g', 1, new Map([['m', 1]]))],
     ['groups.commitOffsets', () => store.groups.commitOffsets('g', [offset])],
     ['groups.fetchOffsetsMany', () => store.groups.fetchOffsetsMany([{ groupId: 'g' }])],
     ['groups.list', () => store.groups.list()],

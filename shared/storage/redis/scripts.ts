@@ -225,7 +225,9 @@ const GROUP_VERSION = `local function groupVersion() return tonumber(redis.call(
  * delete starts above every version of its earlier life (no ABA), without
  * keeping a tombstone. TIME is not deterministic: Redis before 5 must be told
  * to replicate the script's effects rather than the script.
- * KEYS: state, offsets. ARGV: expected version, 'set' or 'delete', value, channel.
+ * KEYS: state, offsets. ARGV: expected version, 'set' or 'delete', value,
+ * channel, then 'keep' followed by the member ids whose recorded sessions stay
+ * (all stay without it).
  * Returns nil when the version moved, else {new version, flag}: flag is
  * 'created' when the group had neither state nor offsets before, 'emptied'
  * when it has neither now, '' otherwise.
@@ -254,8 +256,36 @@ else
 end
 local s = fmt(nextV)
 redis.call('HSET', KEYS[1], 'v', s, 'value', ARGV[3])
+if ARGV[5] == 'keep' then
+  local keep = {}
+  for i = 6, #ARGV do keep['s:' .. ARGV[i]] = true end
+  local gone = {}
+  for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if string.sub(f, 1, 2) == 's:' and not keep[f] then gone[#gone + 1] = f end
+  end
+  for i = 1, #gone, 1000 do redis.call('HDEL', KEYS[1], unpack(gone, i, math.min(i + 999, #gone))) end
+end
 redis.call('PUBLISH', ARGV[4], s)
 return {s, flag}
+`,
+);
+
+/**
+ * Records later session deadlines for members, if the state version is
+ * still the one given (and a state is stored); no version change, no
+ * notification. KEYS: state. ARGV: version, then member id, deadline pairs.
+ * Returns 1, or 0 when the version moved.
+ */
+export const EXTEND_SESSIONS = new Script(
+  'extend-sessions',
+  `${GROUP_VERSION}local v = groupVersion()
+if v == 0 or v ~= tonumber(ARGV[1]) then return 0 end
+for i = 2, #ARGV, 2 do
+  local f = 's:' .. ARGV[i]
+  local old = tonumber(redis.call('HGET', KEYS[1], f) or '')
+  if old == nil or tonumber(ARGV[i + 1]) > old then redis.call('HSET', KEYS[1], f, ARGV[i + 1]) end
+end
+return 1
 `,
 );
 
@@ -275,6 +305,21 @@ for i = 2, #ARGV, 400 do
   redis.call('HSET', KEYS[2], unpack(ARGV, i, math.min(i + 399, #ARGV)))
 end
 return {'ok', flag}
+`,
+);
+
+/**
+ * Removes committed offsets, if the state version is still the one given.
+ * KEYS: state, offsets. ARGV: version ('' for no condition), then fields.
+ * Returns {'moved'} or {'ok', whether the group still has state or offsets (1/0)}.
+ */
+export const DELETE_OFFSETS = new Script(
+  'delete-offsets',
+  `${GROUP_VERSION}if ARGV[1] ~= '' and groupVersion() ~= tonumber(ARGV[1]) then return {'moved'} end
+for i = 2, #ARGV, 1000 do
+  redis.call('HDEL', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+return {'ok', tostring(redis.call('EXISTS', KEYS[1], KEYS[2]))}
 `,
 );
 
@@ -344,7 +389,9 @@ export const SCRIPTS: readonly Script[] = [
   READ,
   ADVANCE_LOG_START,
   GROUP_CAS,
+  EXTEND_SESSIONS,
   COMMIT_OFFSETS,
+  DELETE_OFFSETS,
   DELETE_GROUP,
   EXPIRE_OFFSETS,
 ];
