@@ -61,36 +61,44 @@ ${optionsHelp(SERVE_OPTIONS)}
   help              print this text
 `;
 
+/** An integer option at least `min`, or an error naming it. */
+function integer(value: string | undefined, min: number, what: string): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n < min) throw new Error(`bad ${what} ${value}`);
+  return n;
+}
+
 function clusterConfig(o: Options): ClusterConfig {
-  const nodeId = Number(o.nodeId);
-  const defaultPartitions = Number(o.numPartitions);
-  if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error(`bad node id ${o.nodeId}`);
-  if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1)
-    throw new Error(`bad partition count ${o.numPartitions}`);
-  const groupInitialRebalanceDelayMs = Number(o.groupInitialRebalanceDelayMs ?? '3000');
-  if (!Number.isInteger(groupInitialRebalanceDelayMs) || groupInitialRebalanceDelayMs < 0)
-    throw new Error(`bad group initial rebalance delay ${o.groupInitialRebalanceDelayMs}`);
   return {
     clusterId: o.clusterId ?? 'kafkaless',
-    nodeId,
+    nodeId: integer(o.nodeId, 0, 'node id'),
     autoCreateTopics: o.autoCreateTopics !== 'false',
-    defaultPartitions,
+    defaultPartitions: integer(o.numPartitions, 1, 'partition count'),
     topicDefaults: {},
-    groupInitialRebalanceDelayMs,
+    groupInitialRebalanceDelayMs: integer(o.groupInitialRebalanceDelayMs, 0, 'group initial rebalance delay'),
+    offsetsRetentionMinutes: integer(o.offsetsRetentionMinutes, 1, 'offsets retention'),
   };
 }
 
 /** How often `dev` and `functions serve` sweep groups whose timers passed (sessions, rebalance deadlines). */
 const SWEEP_INTERVAL_MS = 1000;
 
-/** Runs the group sweep every second, one run at a time; returns the function that stops it. */
-async function startSweeping(env: FunctionEnv): Promise<() => void> {
+/**
+ * Runs the group sweep every second, and with offset retention every
+ * `offsets.retention.check.interval.ms`, one run at a time; returns the
+ * function that stops it.
+ */
+async function startSweeping(env: FunctionEnv, o: Options): Promise<() => void> {
   const { sweepGroups } = await import('../functions/group-sweeper.js');
+  const offsetsEveryMs = integer(o.offsetsRetentionCheckIntervalMs, 1, 'offsets retention check interval');
   let running = false;
+  let offsetsDue = Date.now() + offsetsEveryMs;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepGroups(env)
+    const offsets = Date.now() >= offsetsDue;
+    if (offsets) offsetsDue = Date.now() + offsetsEveryMs;
+    sweepGroups(env, { offsets })
       .catch((e: unknown) => env.log.warn('group sweep failed', { error: (e as Error).message }))
       .finally(() => {
         running = false;
@@ -132,7 +140,7 @@ async function dev(o: Options): Promise<number> {
   const { allInOneApp } = await import('../functions/app.js');
   const env = await functionEnv(o, log);
   const app = allInOneApp(env, { secrets: [], requireSignature: false });
-  const stopSweeping = await startSweeping(env);
+  const stopSweeping = await startSweeping(env, o);
   const listen = parseHostPort(o.listen!, '--listen');
   const proxy = await startProxy({
     listen,
@@ -194,7 +202,7 @@ async function functionsServe(o: Options): Promise<number> {
     .filter((s) => s !== '');
   const app = only.length > 0 ? appFor(only, env, options) : allInOneApp(env, options);
   const { host, port } = parseHostPort(o.functionsListen!, '--functions-listen');
-  const stopSweeping = await startSweeping(env);
+  const stopSweeping = await startSweeping(env, o);
   const server = serve({ fetch: app.fetch, hostname: host, port });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const address = server.address();

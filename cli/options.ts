@@ -76,6 +76,18 @@ export const OPTIONS = {
     help: 'group.initial.rebalance.delay.ms: how long a new classic group waits for more members before its first rebalance',
     default: '3000',
   },
+  offsetsRetentionMinutes: {
+    flag: 'offsets-retention-minutes',
+    env: 'KAFKALESS_OFFSETS_RETENTION_MINUTES',
+    help: 'offsets.retention.minutes: how long committed offsets outlive their group (or their commit)',
+    default: '10080',
+  },
+  offsetsRetentionCheckIntervalMs: {
+    flag: 'offsets-retention-check-interval-ms',
+    env: 'KAFKALESS_OFFSETS_RETENTION_CHECK_INTERVAL_MS',
+    help: 'offsets.retention.check.interval.ms: how often `dev` and `functions serve` expire committed offsets',
+    default: '600000',
+  },
   maxFrameBytes: {
     flag: 'max-frame-bytes',
     env: 'KAFKALESS_MAX_FRAME_BYTES',

@@ -101,7 +101,8 @@ export const SWEEP_PATH = '/sweep';
 /**
  * One Hono app serving the given functions on {@link INVOKE_PATH}, plus
  * `/healthz` and {@link SWEEP_PATH} (signed like an invocation, with an empty
- * body; answers the sweep's counts as JSON).
+ * body; `?offsets=true` adds offset retention; answers the sweep's counts as
+ * JSON).
  */
 export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, options: AppOptions): Hono {
   const byKey = new Map<number, KafkaFunction>(fns.map((f) => [f.apiKey, f]));
@@ -124,7 +125,7 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
         return failure(401, verdict.reason);
       }
     }
-    return c.json(await sweepGroups(env));
+    return c.json(await sweepGroups(env, { offsets: c.req.query('offsets') === 'true' }));
   });
 
   app.post(INVOKE_PATH, async (c) => {
@@ -165,12 +166,13 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
       env.log.warn('undecodable request', { api: api.name, version: header.apiVersion, error: e.message });
       return failure(400, e.message, true);
     }
+    const ctx = readContext(headers);
     const result = await fn.handle({
       apiVersion: header.apiVersion,
       correlationId: header.correlationId,
       clientId: header.clientId,
       body: body as never,
-      ctx: readContext(headers),
+      ctx,
       env,
     });
     if (result === NO_RESPONSE) return c.body(null, 204);

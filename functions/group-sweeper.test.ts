@@ -64,6 +64,31 @@ describe('group sweeper', () => {
     expect(await sweepGroups(h.env)).toEqual({ groups: 1, changed: 0 });
   });
 
+  it('applies offset retention to every group only when asked to', async () => {
+    const h = harness({ ...DELAY, offsetsRetentionMinutes: 60 });
+    const member = await joinAndSync(h);
+    const commit = (groupId: string, at: number) =>
+      h.meta.groups.commitOffsets(groupId, [
+        {
+          topic: 't',
+          partition: 0,
+          offset: 5n,
+          leaderEpoch: -1,
+          metadata: '',
+          commitTimestamp: at,
+          expireTimestamp: -1,
+        },
+      ]);
+    await commit('simple', h.nowMs - 2 * 3600_000);
+    await commit('fresh', h.nowMs);
+    expect(await sweepGroups(h.env)).toEqual({ groups: 1, changed: 0 });
+    expect(await h.meta.groups.list()).toEqual(['fresh', 'g', 'simple']);
+    // The simple consumer's offset is past retention; the fresh one is not; the live group has none to drop.
+    expect(await sweepGroups(h.env, { offsets: true })).toEqual({ groups: 1, changed: 0, expiredOffsets: 1 });
+    expect(await h.meta.groups.list()).toEqual(['fresh', 'g']);
+    expect(await heartbeatOf(h, member.memberId, member.generationId)).toBe(ErrorCode.NONE);
+  });
+
   it('serves POST /sweep, signed like an invocation', async () => {
     const h = harness(DELAY);
     await joinAndSync(h);
@@ -75,5 +100,8 @@ describe('group sweeper', () => {
     const signed = await app.fetch(new Request(`http://f${SWEEP_PATH}`, { method: 'POST', headers }));
     expect(signed.status).toBe(200);
     expect(await signed.json()).toEqual({ groups: 1, changed: 0 });
+    await signInvocation(headers, new Uint8Array(0), 's3cret', h.env.now());
+    const withOffsets = await app.fetch(new Request(`http://f${SWEEP_PATH}?offsets=true`, { method: 'POST', headers }));
+    expect(await withOffsets.json()).toEqual({ groups: 1, changed: 0, expiredOffsets: 0 });
   });
 });

@@ -5,8 +5,13 @@
  * KIP-848) and saves each with compare-and-set; on a conflict another writer
  * moved the group on (and fired its timers on the way), so it is skipped.
  *
- * `kafkaless dev` and `kafkaless functions serve` run it every second; a FaaS
- * deployment calls `POST /sweep` (signed like an invocation, empty body) on a
+ * With `offsets`, it also applies offset retention (`offsets.retention.minutes`)
+ * to every group, as Kafka's coordinator does every
+ * `offsets.retention.check.interval.ms`.
+ *
+ * `kafkaless dev` and `kafkaless functions serve` run it every second (with
+ * offsets every ten minutes); a FaaS deployment calls `POST /sweep` (signed
+ * like an invocation, empty body; `?offsets=true` for retention) on a
  * schedule.
  */
 
@@ -14,7 +19,8 @@ import { expire as expireClassic, nextDeadline } from '../shared/groups/classic/
 import { type ConsumerGroupState, expire as expireConsumer } from '../shared/groups/consumer/index.js';
 import { classicGroupConfig } from './classic-group.js';
 import type { FunctionEnv } from './define.js';
-import { decodeStored, encodeStored, type StoredGroup } from './group-state.js';
+import { expireGroupOffsets } from './group-offsets.js';
+import { encodeStored, type LoadedGroup, loadedFrom, type StoredGroup, saveGroup } from './group-state.js';
 
 /** Groups loaded per round trip. */
 const BATCH = 100;
@@ -30,8 +36,17 @@ function consumerNextDeadline(group: ConsumerGroupState): number | null {
   return next;
 }
 
-/** Every group with stored state: how many, and how many the sweep changed. */
-export async function sweepGroups(env: FunctionEnv): Promise<{ groups: number; changed: number }> {
+export interface SweepResult {
+  /** Groups with stored state. */
+  groups: number;
+  /** Groups whose timers the sweep fired. */
+  changed: number;
+  /** Committed offsets dropped by retention (only when asked for). */
+  expiredOffsets?: number;
+}
+
+/** Fires every group's due timers, and with `offsets` applies offset retention to every listed group. */
+export async function sweepGroups(env: FunctionEnv, options: { offsets?: boolean } = {}): Promise<SweepResult> {
   const config = classicGroupConfig(env);
   const ids = await env.meta.groups.list();
   let groups = 0;
@@ -41,13 +56,14 @@ export async function sweepGroups(env: FunctionEnv): Promise<{ groups: number; c
     for (const [groupId, value] of values) {
       if (value === null) continue;
       groups++;
-      let stored: StoredGroup;
+      let current: LoadedGroup;
       try {
-        stored = decodeStored(value.value);
+        current = loadedFrom(value);
       } catch (e) {
         env.log.warn('sweep: unreadable group state', { groupId, error: (e as Error).message });
         continue;
       }
+      const stored = current.stored!;
       const now = env.now();
       const due = stored.kind === 'classic' ? nextDeadline(stored.group) : consumerNextDeadline(stored.group);
       if (due === null || due > now) continue;
@@ -55,10 +71,19 @@ export async function sweepGroups(env: FunctionEnv): Promise<{ groups: number; c
         stored.kind === 'classic'
           ? { kind: 'classic', group: expireClassic(stored.group, now, config).state }
           : { kind: 'consumer', group: expireConsumer(stored.group, now).state };
-      const text = encodeStored(next);
-      if (text === value.value) continue;
-      if ((await env.meta.groups.compareAndSet(groupId, value.version, text)) !== null) changed++;
+      if (encodeStored(next) === current.text) continue;
+      if ((await saveGroup(env, groupId, current, next)) !== null) changed++;
     }
   }
-  return { groups, changed };
+  if (!options.offsets) return { groups, changed };
+  let expiredOffsets = 0;
+  for (const groupId of ids) {
+    try {
+      expiredOffsets += await expireGroupOffsets(env, groupId);
+    } catch (e) {
+      env.log.warn('sweep: offset retention failed', { groupId, error: (e as Error).message });
+    }
+  }
+  if (expiredOffsets > 0) env.log.info('expired committed offsets', { offsets: expiredOffsets });
+  return { groups, changed, expiredOffsets };
 }

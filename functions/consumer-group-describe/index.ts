@@ -31,7 +31,7 @@ export default defineFunction({
       groups = body.groupIds.map((id) => {
         const stored = states.get(id) ?? null;
         if (stored === null) return describeMissing(id);
-        const group = decodeStored(stored.value);
+        const group = decodeStored(stored);
         if (group.kind === 'classic') {
           return { ...describeMissing(id), errorMessage: `Group ${id} is not a consumer group.` };
         }

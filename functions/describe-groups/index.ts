@@ -39,7 +39,7 @@ export default defineFunction({
       groups = ids.map((id) => {
         const stored = states.get(id) ?? null;
         if (stored === null) return describe(hasOffsets.has(id) ? newClassicGroup(id, now) : null, id);
-        const group = expireStored(env, decodeStored(stored.value), now);
+        const group = expireStored(env, decodeStored(stored), now);
         return describe(group.kind === 'classic' ? group.group : null, id);
       });
     } catch (e) {

@@ -45,7 +45,7 @@ export default defineFunction({
           if (entry !== null) groups.push(entry);
           continue;
         }
-        const group = expireStored(env, decodeStored(value.value), now);
+        const group = expireStored(env, decodeStored(value), now);
         if (group.kind === 'classic') {
           if (group.group.state === 'Dead') continue;
           const entry = listing(group.group, { statesFilter, typesFilter });

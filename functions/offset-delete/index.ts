@@ -19,62 +19,79 @@
 
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
-import type { OffsetDeleteResponse } from '../../shared/protocol/generated/offset-delete.js';
+import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../shared/protocol/generated/offset-delete.js';
 import type { Init } from '../../shared/protocol/schema.js';
 import type { TopicPartitionRef } from '../../shared/storage/groups.js';
-import { defineFunction } from '../define.js';
+import { defineFunction, type FunctionEnv } from '../define.js';
 import { classicSubscribedTopics, consumerSubscribedTopics, currentGroup } from '../group-offsets.js';
 import { storageFailure } from '../storage-failure.js';
+
+/** Attempts before a group that keeps changing under the deletion gives up. */
+const MAX_ATTEMPTS = 50;
+
+type Answer = Init<OffsetDeleteResponse>;
+
+const failed = (errorCode: number): Answer => ({ errorCode, throttleTimeMs: 0, topics: [] });
 
 export default defineFunction({
   apiKey: ApiKey.OffsetDelete,
   versions: [0, 0],
   async handle({ body, env }) {
-    const failed = (errorCode: number): Init<OffsetDeleteResponse> => ({ errorCode, throttleTimeMs: 0, topics: [] });
     if (body.groupId === '') return failed(ErrorCode.INVALID_GROUP_ID);
     try {
-      const { group } = await currentGroup(env, body.groupId);
-      let subscribed: ReadonlySet<string> = new Set();
-      if (group === null) {
-        if ((await env.meta.groups.fetchOffsets(body.groupId)).length === 0) {
-          return failed(ErrorCode.GROUP_ID_NOT_FOUND);
-        }
-      } else if (group.kind === 'classic') {
-        const g = group.group;
-        if (g.state === 'Dead') return failed(ErrorCode.GROUP_ID_NOT_FOUND);
-        if (g.state !== 'Empty' && g.protocolType !== 'consumer') return failed(ErrorCode.NON_EMPTY_GROUP);
-        subscribed = classicSubscribedTopics(g) ?? new Set();
-      } else {
-        const names = (await env.meta.topics.listTopics()).map((t) => t.name);
-        subscribed = consumerSubscribedTopics(group.group, names);
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const answer = await deleteOnce(env, body);
+        if (answer !== null) return answer;
       }
-      const topics = await env.meta.topics.getTopics([...new Set(body.topics.map((t) => t.name))]);
-      const response: Init<OffsetDeleteResponse> = { errorCode: ErrorCode.NONE, throttleTimeMs: 0, topics: [] };
-      const remove: TopicPartitionRef[] = [];
-      response.topics = body.topics.map((t) => {
-        const record = topics.get(t.name) ?? null;
-        return {
-          name: t.name,
-          partitions: t.partitions.map(({ partitionIndex }) => {
-            let errorCode: number = ErrorCode.NONE;
-            if (record === null || partitionIndex < 0 || partitionIndex >= record.partitions) {
-              errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-            } else if (subscribed.has(t.name)) {
-              errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
-            } else {
-              remove.push({ topic: t.name, partition: partitionIndex });
-            }
-            return { partitionIndex, errorCode };
-          }),
-        };
-      });
-      // GroupStore.deleteOffsets takes no expected version: a member subscribing between the check
-      // and the deletion is not noticed (Kafka serializes the two; a version-conditional delete would).
-      if (remove.length > 0) await env.meta.groups.deleteOffsets(body.groupId, remove);
-      return response;
+      throw new Error(`group ${body.groupId}: gave up after ${MAX_ATTEMPTS} conflicting changes`);
     } catch (e) {
       storageFailure(env, e, 'offset-delete');
       return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
   },
 });
+
+/**
+ * One attempt: checks the group as it is now, and deletes the offsets on the
+ * condition that it has not changed since (a member may just have subscribed
+ * to one of the topics); null when it did.
+ */
+async function deleteOnce(env: FunctionEnv, body: OffsetDeleteRequest): Promise<Answer | null> {
+  const { version, group } = await currentGroup(env, body.groupId);
+  let subscribed: ReadonlySet<string> = new Set();
+  if (group === null) {
+    if ((await env.meta.groups.fetchOffsets(body.groupId)).length === 0) {
+      return failed(ErrorCode.GROUP_ID_NOT_FOUND);
+    }
+  } else if (group.kind === 'classic') {
+    const g = group.group;
+    if (g.state === 'Dead') return failed(ErrorCode.GROUP_ID_NOT_FOUND);
+    if (g.state !== 'Empty' && g.protocolType !== 'consumer') return failed(ErrorCode.NON_EMPTY_GROUP);
+    subscribed = classicSubscribedTopics(g) ?? new Set();
+  } else {
+    const names = (await env.meta.topics.listTopics()).map((t) => t.name);
+    subscribed = consumerSubscribedTopics(group.group, names);
+  }
+  const topics = await env.meta.topics.getTopics([...new Set(body.topics.map((t) => t.name))]);
+  const response: Answer = { errorCode: ErrorCode.NONE, throttleTimeMs: 0, topics: [] };
+  const remove: TopicPartitionRef[] = [];
+  response.topics = body.topics.map((t) => {
+    const record = topics.get(t.name) ?? null;
+    return {
+      name: t.name,
+      partitions: t.partitions.map(({ partitionIndex }) => {
+        let errorCode: number = ErrorCode.NONE;
+        if (record === null || partitionIndex < 0 || partitionIndex >= record.partitions) {
+          errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        } else if (subscribed.has(t.name)) {
+          errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
+        } else {
+          remove.push({ topic: t.name, partition: partitionIndex });
+        }
+        return { partitionIndex, errorCode };
+      }),
+    };
+  });
+  if (remove.length > 0 && !(await env.meta.groups.deleteOffsets(body.groupId, remove, version))) return null;
+  return response;
+}

@@ -113,7 +113,7 @@ async function fetchGroups(env: FunctionEnv, queries: readonly GroupQuery[]): Pr
     const checks = queries.map((q) => {
       const stored = states.get(q.groupId) ?? null;
       if (stored === null) return ErrorCode.NONE;
-      const group = expireStored(env, decodeStored(stored.value), now);
+      const group = expireStored(env, decodeStored(stored), now);
       return group.kind === 'consumer'
         ? consumerOffsetFetchCheck(group.group, q.memberId, q.memberEpoch)
         : ErrorCode.NONE;
