@@ -168,8 +168,8 @@ async function proxyCommand(o: Options): Promise<number> {
   const { startProxy, HttpInvoker } = await import('../proxy/index.js');
   if (!o.functions) throw new Error('kafkaless proxy needs --functions URL or a routes JSON file');
   const routes = /^https?:\/\//.test(o.functions)
-    ? { baseUrl: o.functions }
-    : { routes: JSON.parse(readFileSync(o.functions, 'utf8')) as Record<string, string> };
+    ? { baseUrl: o.functions.split(',').map((url) => url.trim()) }
+    : { routes: JSON.parse(readFileSync(o.functions, 'utf8')) as Record<string, string | string[]> };
   const keys = secrets(o);
   if (keys.length === 0) throw new Error('kafkaless proxy needs --secret (or KAFKALESS_SECRET) to sign invocations');
   const proxy = await startProxy({

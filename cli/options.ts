@@ -28,7 +28,7 @@ export const OPTIONS = {
   functions: {
     flag: 'functions',
     env: 'KAFKALESS_FUNCTIONS',
-    help: 'proxy: base URL of the all-in-one function app, or a routes JSON file mapping API names to URLs',
+    help: 'proxy: base URL(s) of the all-in-one function app, several comma-separated instances, or a routes JSON file mapping API names to a URL or a list of URLs',
   },
   functionsListen: {
     flag: 'functions-listen',

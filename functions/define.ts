@@ -167,6 +167,13 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
       return failure(400, e.message, true);
     }
     const ctx = readContext(headers);
+    env.log.debug('request', {
+      api: api.name,
+      version: header.apiVersion,
+      correlationId: header.correlationId,
+      clientId: header.clientId,
+      connection: ctx.connectionId,
+    });
     const result = await fn.handle({
       apiVersion: header.apiVersion,
       correlationId: header.correlationId,

@@ -224,6 +224,41 @@ describe('HTTP invoker', () => {
     const { verifyInvocation } = await import('../shared/invocation.js');
     expect(await verifyInvocation(h, frame, [SECRET])).toEqual({ ok: true });
   });
+
+  it("spreads a route's instances: a connection's consecutive requests take them in turn", async () => {
+    const hits: string[] = [];
+    const instance = (name: string) =>
+      serveApp({
+        fetch: () => {
+          hits.push(name);
+          return new Response(null, { status: 204 });
+        },
+      });
+    const [a, b, c] = await Promise.all([instance('a'), instance('b'), instance('c')]);
+    open.push(a, b, c);
+    const invoker = new HttpInvoker({ baseUrl: [a.url, b.url, c.url], routes: { Heartbeat: [c.url] } });
+    open.push(invoker);
+    const ctx = (connectionId: string) => ({
+      connectionId,
+      clientAddress: '10.0.0.1:5555',
+      principal: 'User:ANONYMOUS',
+      listener: { host: '127.0.0.1', port: 9092 },
+      deadline: Date.now() + 5000,
+    });
+    const produce = (correlationId: number) =>
+      encodeRequest(ApiKey.Produce, 9, correlationId, null, { acks: 0, timeoutMs: 1, topicData: [] });
+    for (const connection of ['c-1', 'c-2', 'c-3', 'c-4']) {
+      hits.length = 0;
+      for (let id = 7; id < 13; id++) await invoker.invoke(ApiKey.Produce, produce(id), ctx(connection));
+      expect(hits.slice(0, 3).sort()).toEqual(['a', 'b', 'c']);
+      expect(hits.slice(3)).toEqual(hits.slice(0, 3));
+    }
+    hits.length = 0;
+    const beat = encodeRequest(ApiKey.Heartbeat, 4, 4, null, heartbeat());
+    await invoker.invoke(ApiKey.Heartbeat, beat, ctx('c-1'));
+    expect(hits).toEqual(['c']);
+    expect(() => new HttpInvoker({ baseUrl: [] })).toThrow(/at least one URL/);
+  });
 });
 
 describe('kcat through the proxy', () => {

@@ -16,14 +16,18 @@ import { apis } from '../shared/protocol/generated/api-keys.js';
 import { asksToClose, InvocationError, type InvokeResult, type Invoker, invokeUrl, remaining } from './invoker.js';
 
 export interface HttpInvokerOptions {
-  /** Base URL of the all-in-one function app; `/kafka` is appended. */
-  readonly baseUrl?: string;
+  /**
+   * Base URL of the all-in-one function app (`/kafka` is appended), or the
+   * URLs of several instances of it, which invocations take in turn.
+   */
+  readonly baseUrl?: string | readonly string[];
   /**
    * Base URLs of separately deployed functions, by API name (`Produce`) or
-   * key (`0`). APIs without a route go to `baseUrl`; with neither, the client
-   * connection is closed, as Kafka does for an API it does not serve.
+   * key (`0`), each one URL or several instances taken in turn. APIs without
+   * a route go to `baseUrl`; with neither, the client connection is closed,
+   * as Kafka does for an API it does not serve.
    */
-  readonly routes?: Readonly<Record<string, string>>;
+  readonly routes?: Readonly<Record<string, string | readonly string[]>>;
   /** Shared secret to sign with; without one invocations go unsigned. */
   readonly secret?: string;
   /** Most sockets per function origin (default 256); past it invocations queue in the agent. */
@@ -47,6 +51,40 @@ function checkedUrl(base: string): URL {
   return url;
 }
 
+/**
+ * The instances serving one route. Functions keep no state between
+ * invocations, so any instance may serve any request; a connection's
+ * requests take the instances in turn, starting from a point of the
+ * connection's own (see {@link spreadOf}).
+ */
+class Target {
+  constructor(private readonly urls: readonly URL[]) {
+    if (urls.length === 0) throw new Error('a route needs at least one URL');
+  }
+
+  static of(bases: string | readonly string[]): Target {
+    return new Target((typeof bases === 'string' ? [bases] : bases).map(checkedUrl));
+  }
+
+  pick(spread: number): URL {
+    return this.urls[spread % this.urls.length]!;
+  }
+}
+
+/**
+ * Where among a route's instances this request goes: its correlation id
+ * (which clients count up per connection) plus a hash of the connection id.
+ * Consecutive requests of one connection go to different instances, and
+ * connections do not march in step, with no state kept per connection.
+ */
+function spreadOf(frame: Uint8Array, connectionId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < connectionId.length; i++) hash = Math.imul(hash ^ connectionId.charCodeAt(i), 0x01000193);
+  const correlationId =
+    frame.length >= 8 ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(4) : 0;
+  return (hash + correlationId) >>> 0;
+}
+
 const noDelaySockets = new WeakSet<Socket>();
 
 interface Attempt {
@@ -58,14 +96,14 @@ interface Attempt {
 }
 
 export class HttpInvoker implements Invoker {
-  private readonly byKey = new Map<number, URL>();
-  private readonly fallback: URL | undefined;
+  private readonly byKey = new Map<number, Target>();
+  private readonly fallback: Target | undefined;
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
 
   constructor(private readonly options: HttpInvokerOptions) {
-    for (const [api, base] of Object.entries(options.routes ?? {})) this.byKey.set(apiKeyOf(api), checkedUrl(base));
-    this.fallback = options.baseUrl === undefined ? undefined : checkedUrl(options.baseUrl);
+    for (const [api, bases] of Object.entries(options.routes ?? {})) this.byKey.set(apiKeyOf(api), Target.of(bases));
+    this.fallback = options.baseUrl === undefined ? undefined : Target.of(options.baseUrl);
     if (this.fallback === undefined && this.byKey.size === 0)
       throw new Error('an HTTP invoker needs a baseUrl or routes');
     if (options.secret === undefined) {
@@ -76,13 +114,13 @@ export class HttpInvoker implements Invoker {
     this.httpsAgent = new HttpsAgent(agentOptions);
   }
 
-  /** Where invocations of `apiKey` go, if anywhere. */
-  urlFor(apiKey: number): URL | undefined {
-    return this.byKey.get(apiKey) ?? this.fallback;
+  /** Where an invocation of `apiKey` goes, if anywhere; `spread` picks among a route's instances. */
+  urlFor(apiKey: number, spread = 0): URL | undefined {
+    return (this.byKey.get(apiKey) ?? this.fallback)?.pick(spread);
   }
 
   async invoke(apiKey: number, frame: Uint8Array, ctx: InvocationContext, signal?: AbortSignal): Promise<InvokeResult> {
-    const url = this.urlFor(apiKey);
+    const url = this.urlFor(apiKey, spreadOf(frame, ctx.connectionId));
     if (url === undefined) {
       return { status: 404, body: [new TextEncoder().encode(`no route for API key ${apiKey}`)], close: true };
     }

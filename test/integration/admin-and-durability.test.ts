@@ -155,9 +155,9 @@ describe('acknowledgements and durability', () => {
       records,
     });
     await new Promise((r) => setTimeout(r, 300));
-    await cluster.functions.restart('SIGKILL');
+    await cluster.functions[0]!.restart('SIGKILL');
     await cluster.proxy.restart('SIGTERM');
-    await cluster.functions.restart('SIGTERM');
+    await cluster.functions[0]!.restart('SIGTERM');
     await cluster.proxy.restart('SIGKILL');
     const acked = await producing;
     expect(acked).toHaveLength(3000);

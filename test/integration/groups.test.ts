@@ -4,7 +4,9 @@
  * kafkajs instances share a six-partition topic, every record is consumed
  * exactly once across them with synchronous commits, a restarted consumer
  * resumes from the committed offset, and a member killed with SIGKILL hands
- * its partitions over after the session timeout.
+ * its partitions over after the session timeout. The proxy spreads
+ * invocations over two function processes, so one member's consecutive group
+ * requests land on different processes.
  */
 
 import { Kafka, logLevel } from 'kafkajs';
@@ -12,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Oracle } from '../oracle/oracle.js';
 import { backendsFromEnv } from '../support/backends.js';
 import { type Cluster, startCluster } from '../support/cluster.js';
+import { produceKeyed } from '../support/keyed-records.js';
 
-const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const PARTITIONS = 6;
 
 let cluster: Cluster;
@@ -21,7 +23,11 @@ let admin: Oracle;
 
 beforeAll(async () => {
   [cluster, admin] = await Promise.all([
-    startCluster(backendsFromEnv(), { KAFKALESS_GROUP_INITIAL_REBALANCE_DELAY_MS: '500' }),
+    startCluster(
+      backendsFromEnv(),
+      { KAFKALESS_GROUP_INITIAL_REBALANCE_DELAY_MS: '500', KAFKALESS_LOG_LEVEL: 'debug' },
+      { functionInstances: 2, collect: /"msg":"request"/ },
+    ),
     Oracle.start(),
   ]);
 }, 120_000);
@@ -30,18 +36,56 @@ afterAll(async () => {
   await Promise.all([cluster?.stop(), admin?.close()]);
 });
 
-async function topicWith(name: string, count: number, from = 0): Promise<void> {
-  if (from === 0) {
-    await admin.admin(cluster.bootstrap, 'createTopics', {
-      topics: [{ name, partitions: PARTITIONS, replicationFactor: 1 }],
-    });
+const topicWith = (name: string, count: number, from = 0): Promise<void> =>
+  produceKeyed(admin, cluster.bootstrap, name, count, { from, partitions: PARTITIONS });
+
+const GROUP_APIS = new Set(['JoinGroup', 'SyncGroup', 'Heartbeat', 'OffsetCommit', 'ConsumerGroupHeartbeat']);
+
+interface Served {
+  readonly api: string;
+  readonly connection: string;
+  readonly correlationId: number;
+  readonly instance: number;
+}
+
+/** Where to start reading the function processes' request logs. */
+const mark = (): number[] => cluster.functions.map((f) => f.collected.length);
+
+/**
+ * The group requests each process served since `from`, and how many times
+ * one connection's consecutive group requests moved between processes.
+ */
+function groupRequestsSince(from: number[]): { perInstance: Map<number, Set<string>>; switches: number } {
+  const served: Served[] = cluster.functions.flatMap((f, instance) =>
+    f.collected.slice(from[instance]).map((line) => ({ ...(JSON.parse(line) as Served), instance })),
+  );
+  const perInstance = new Map<number, Set<string>>();
+  const byConnection = new Map<string, Served[]>();
+  for (const s of served) {
+    if (!GROUP_APIS.has(s.api)) continue;
+    perInstance.set(s.instance, (perInstance.get(s.instance) ?? new Set()).add(s.api));
+    byConnection.set(s.connection, [...(byConnection.get(s.connection) ?? []), s]);
   }
-  await admin.produce({
-    bootstrap: cluster.bootstrap,
-    topic: name,
-    config: { acks: 'all' },
-    records: Array.from({ length: count }, (_, i) => ({ key: text(`k${from + i}`), value: text(`v${from + i}`) })),
-  });
+  let switches = 0;
+  for (const requests of byConnection.values()) {
+    requests.sort((a, b) => a.correlationId - b.correlationId);
+    for (let i = 1; i < requests.length; i++) if (requests[i]!.instance !== requests[i - 1]!.instance) switches++;
+  }
+  return { perInstance, switches };
+}
+
+/**
+ * Both processes served group requests, together every one of `apis`, and
+ * members' consecutive group requests moved between them.
+ */
+function expectSpreadOverInstances(from: number[], apis = ['JoinGroup', 'SyncGroup', 'Heartbeat', 'OffsetCommit']) {
+  const { perInstance, switches } = groupRequestsSince(from);
+  for (const instance of [0, 1]) {
+    expect(perInstance.get(instance)?.size ?? 0, `group APIs served by process ${instance}`).toBeGreaterThan(0);
+  }
+  const served = new Set([...perInstance.values()].flatMap((apis) => [...apis]));
+  for (const api of apis) expect(served.has(api), `${api} served`).toBe(true);
+  expect(switches).toBeGreaterThan(3);
 }
 
 const keysOf = (records: { key: string | null }[]): string[] => records.map((r) => r.key ?? '');
@@ -52,6 +96,7 @@ describe('Java consumer groups (kafka-clients 3.9, classic protocol)', () => {
       const topic = `group-java-${assignor}`;
       const groupId = `g-${assignor}`;
       await topicWith(topic, 3000);
+      const from = mark();
       const members = await Promise.all([Oracle.start(), Oracle.start(), Oracle.start()]);
       const config = {
         'partition.assignment.strategy':
@@ -70,6 +115,7 @@ describe('Java consumer groups (kafka-clients 3.9, classic protocol)', () => {
         // leaves, and the others take its partitions, so final assignments may overlap in time.)
         expect(results.every((r) => r.assignments.some((a) => a.length > 0))).toBe(true);
         expect(new Set(results.flatMap((r) => r.assignments.flat()))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+        expectSpreadOverInstances(from);
       } finally {
         await Promise.all(members.map((m) => m.close()));
       }
@@ -161,6 +207,7 @@ describe('static membership and the KIP-848 consumer protocol', () => {
   it('group.protocol=consumer (kafka-clients 4.1): three members consume every record exactly once', async () => {
     const topic = 'group-kip848';
     await topicWith(topic, 3000);
+    const from = mark();
     const members = await Promise.all([Oracle.start('4.1.1'), Oracle.start('4.1.1'), Oracle.start('4.1.1')]);
     try {
       const results = await Promise.all(
@@ -180,6 +227,7 @@ describe('static membership and the KIP-848 consumer protocol', () => {
       // Together the members covered the topic (final assignments may overlap: the first member to go idle
       // leaves and the others take its partitions).
       expect(new Set(results.flatMap((r) => r.assignments.flat()))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+      expectSpreadOverInstances(from, ['ConsumerGroupHeartbeat', 'OffsetCommit']);
     } finally {
       await Promise.all(members.map((m) => m.close()));
     }
@@ -234,6 +282,7 @@ describe('kafkajs consumer groups', () => {
   it('three kafkajs members consume every record exactly once', async () => {
     const topic = 'group-kafkajs';
     await topicWith(topic, 1500);
+    const from = mark();
     const kafka = new Kafka({ brokers: [cluster.bootstrap], clientId: 'kafkajs-group', logLevel: logLevel.NOTHING });
     const seen: string[] = [];
     const consumers = [0, 1, 2].map(() => kafka.consumer({ groupId: 'g-kafkajs', sessionTimeout: 10_000 }));
@@ -254,6 +303,8 @@ describe('kafkajs consumer groups', () => {
       await new Promise((r) => setTimeout(r, 2000));
       expect(seen.length).toBe(1500);
       expect(new Set(seen).size).toBe(1500);
+      // A short run: few heartbeats, so only the spread itself is certain.
+      expectSpreadOverInstances(from, []);
     } finally {
       await Promise.all(consumers.map((c) => c.disconnect()));
     }

@@ -34,12 +34,16 @@ export interface Backends {
 class Service {
   private child: ChildProcess | undefined;
   private output = '';
+  private partial = '';
+  /** Every whole output line matching `collect`, across restarts. */
+  readonly collected: string[] = [];
 
   constructor(
     private readonly name: string,
     private readonly args: string[],
     private readonly env: NodeJS.ProcessEnv,
     private readonly ready: RegExp,
+    private readonly collect?: RegExp,
   ) {}
 
   async start(): Promise<void> {
@@ -53,6 +57,7 @@ class Service {
       const timer = setTimeout(() => reject(new Error(`${this.name} did not start:\n${this.tail()}`)), 30_000);
       const onData = (chunk: Buffer): void => {
         this.output = (this.output + chunk.toString()).slice(-20_000);
+        if (this.collect !== undefined) this.collectLines(chunk.toString());
         if (this.ready.test(this.output)) {
           clearTimeout(timer);
           resolve();
@@ -83,6 +88,12 @@ class Service {
     await this.start();
   }
 
+  private collectLines(text: string): void {
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) if (this.collect?.test(line)) this.collected.push(line);
+  }
+
   tail(): string {
     return this.output.split('\n').slice(-30).join('\n');
   }
@@ -90,16 +101,30 @@ class Service {
 
 export interface Cluster {
   bootstrap: string;
-  /** Where the function app listens (HTTP). */
+  /** Where the (first) function app listens (HTTP). */
   functionsPort: number;
   proxy: Service;
-  functions: Service;
+  /** The function app's instances, which the proxy invokes in turn. */
+  functions: Service[];
   stop(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  /** How many `functions serve` processes the proxy spreads invocations over (default 1). */
+  readonly functionInstances?: number;
+  /** Output lines of the function processes to keep, in each one's `collected`. */
+  readonly collect?: RegExp;
+}
+
 /** Starts functions then proxy; every process talks to the same Redis and S3. */
-export async function startCluster(backends: Backends, extraEnv: NodeJS.ProcessEnv = {}): Promise<Cluster> {
-  const [proxyPort, functionsPort] = [await freePort(), await freePort()];
+export async function startCluster(
+  backends: Backends,
+  extraEnv: NodeJS.ProcessEnv = {},
+  options: ClusterOptions = {},
+): Promise<Cluster> {
+  const proxyPort = await freePort();
+  const functionsPorts: number[] = [];
+  for (let i = 0; i < (options.functionInstances ?? 1); i++) functionsPorts.push(await freePort());
   const secret = randomBytes(24).toString('hex');
   const env: NodeJS.ProcessEnv = {
     KAFKALESS_SECRET: secret,
@@ -110,28 +135,33 @@ export async function startCluster(backends: Backends, extraEnv: NodeJS.ProcessE
     KAFKALESS_LOG_LEVEL: 'warn',
     ...extraEnv,
   };
-  const functions = new Service(
-    'functions',
-    ['functions', 'serve', '--functions-listen', `127.0.0.1:${functionsPort}`],
-    env,
-    /kafkaless functions serving/,
+  const functions = functionsPorts.map(
+    (port, i) =>
+      new Service(
+        `functions #${i}`,
+        ['functions', 'serve', '--functions-listen', `127.0.0.1:${port}`],
+        env,
+        /kafkaless functions serving/,
+        options.collect,
+      ),
   );
+  const urls = functionsPorts.map((port) => `http://127.0.0.1:${port}`).join(',');
   const proxy = new Service(
     'proxy',
-    ['proxy', '--listen', `127.0.0.1:${proxyPort}`, '--functions', `http://127.0.0.1:${functionsPort}`],
+    ['proxy', '--listen', `127.0.0.1:${proxyPort}`, '--functions', urls],
     env,
     /kafkaless proxy listening/,
   );
-  await functions.start();
+  await Promise.all(functions.map((f) => f.start()));
   await proxy.start();
   return {
     bootstrap: `127.0.0.1:${proxyPort}`,
-    functionsPort,
+    functionsPort: functionsPorts[0]!,
     proxy,
     functions,
     async stop() {
       await proxy.stop();
-      await functions.stop();
+      await Promise.all(functions.map((f) => f.stop()));
     },
   };
 }
