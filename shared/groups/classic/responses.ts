@@ -109,9 +109,19 @@ export function joinResult(
     case 'CompletingRebalance':
     case 'Stable':
       return joinSuccessResponse(group, memberId, requestVersion, { withMembers: group.leaderId === memberId });
-    case 'PreparingRebalance':
-      // Its rebalance completed and a newer one began before the answer was read: rejoin.
-      return joinErrorResponse(ErrorCode.REBALANCE_IN_PROGRESS, memberId, requestVersion);
+    case 'PreparingRebalance': {
+      // Its rebalance completed and a newer one began before the answer was read. Kafka answered the
+      // parked request when that generation (still the group's) completed, so answer as it did: its
+      // SyncGroup then gets REBALANCE_IN_PROGRESS and it rejoins with this id. An error here would cost
+      // a client that got the id from MEMBER_ID_REQUIRED its id (kafkajs rejoins without one), and the
+      // rebalance would wait out the abandoned member's session.
+      const response = joinSuccessResponse(group, memberId, requestVersion, {
+        withMembers: group.leaderId === memberId,
+      });
+      // The leader gets that generation's members: those added since are new.
+      const inGeneration = new Set(group.members.filter((each) => !each.isNew).map((each) => each.memberId));
+      return { ...response, members: response.members.filter((each) => inGeneration.has(each.memberId)) };
+    }
     default:
       return joinErrorResponse(ErrorCode.UNKNOWN_MEMBER_ID, memberId, requestVersion);
   }

@@ -362,14 +362,48 @@ group('JoinGroup', () => {
     expect(h.join({ requestVersion: 7, protocolType: '' })).toMatchObject({ response: { protocolName: null } });
   });
 
-  it('answers a rejoined member whose rebalance was overtaken by a new one with REBALANCE_IN_PROGRESS', () => {
-    const { h, a, b } = stableGroupOfTwo();
+  it('answers a rejoined member whose rebalance was overtaken by a new one with that generation, as Kafka did', () => {
+    const { h, a, b, generation } = stableGroupOfTwo();
     h.join({ memberId: a });
     h.join({ memberId: b });
     expect(h.state.state).toBe('CompletingRebalance');
     h.join({ memberId: a, protocols: [{ name: 'range', metadata: bytes(5) }] });
-    expect(h.joinResult(b)).toMatchObject({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS });
+    expect(h.joinResult(b)).toMatchObject({ errorCode: ErrorCode.NONE, generationId: generation + 1, memberId: b });
     expect(h.joinResult(a)).toBe('pending');
+    // Its SyncGroup tells it to rejoin, with the same id.
+    expect(h.sync(syncInput(b, generation + 1))).toMatchObject({
+      response: { errorCode: ErrorCode.REBALANCE_IN_PROGRESS },
+    });
+  });
+
+  it('answers a new member whose first generation was overtaken before it read the answer (delay 0), so it keeps its id', () => {
+    // group.initial.rebalance.delay.ms = 0: the first member's join completes generation 1 alone,
+    // while the others' ids are still pending; their joins start the next rebalance at once.
+    const h = new Harness({ ...DEFAULT_CLASSIC_GROUP_CONFIG, initialRebalanceDelayMs: 0 });
+    const ids = ['a', 'b', 'c'].map((clientId) => {
+      const out = h.join({ clientId, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 60_000 });
+      if (out.kind !== 'reply') throw new Error('expected MEMBER_ID_REQUIRED');
+      return out.response.memberId;
+    });
+    const [a, b, c] = ids as [string, string, string];
+    const joinAs = (memberId: string) =>
+      h.join({ memberId, clientId: memberId, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 60_000 });
+    expect(joinAs(a).kind).toBe('wait');
+    expect(h.state).toMatchObject({ state: 'CompletingRebalance', generationId: 1, leaderId: a });
+    expect(joinAs(c).kind).toBe('wait');
+    expect(joinAs(b).kind).toBe('wait');
+    expect(h.state.state).toBe('PreparingRebalance');
+    // a's parked JoinGroup reads the state only now. Kafka completed it with generation 1 (a alone, leading);
+    // an error would make kafkajs, which keeps an id from MEMBER_ID_REQUIRED only for that one retry, join
+    // again without one, and the rebalance would wait 30 s for a's session to end.
+    const answer = h.joined(a);
+    expect(answer).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1, memberId: a, leader: a });
+    expect(answer.members.map((m) => m.memberId)).toEqual([a]);
+    expect(h.sync(syncInput(a, 1))).toMatchObject({ response: { errorCode: ErrorCode.REBALANCE_IN_PROGRESS } });
+    // It rejoins with its id, and generation 2 completes at once with all three.
+    expect(joinAs(a).kind).toBe('wait');
+    expect(h.state).toMatchObject({ state: 'CompletingRebalance', generationId: 2 });
+    for (const id of [a, b, c]) expect(h.joined(id)).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 2 });
   });
 });
 
