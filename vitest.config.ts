@@ -24,7 +24,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: [...BACKED, 'infra/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          include: [...BACKED, 'infra/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/differential/**/*.test.ts'],
           globalSetup: ['infra/local/vitest-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,

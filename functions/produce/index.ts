@@ -150,6 +150,7 @@ function boundMs(value: string | null): bigint | null {
 function checkRecords(
   env: FunctionEnv,
   topic: TopicRecord,
+  partition: number,
   batch: Uint8Array,
   header: RecordBatchHeader,
   logAppendTime: boolean,
@@ -186,7 +187,7 @@ function checkRecords(
       code = ErrorCode.INVALID_RECORD;
       errors.push({
         batchIndex: index,
-        batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${topic.name}`,
+        batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${topic.name}-${partition}`,
       });
       return;
     }
@@ -274,6 +275,8 @@ export default defineFunction({
 
     let anyError = false;
     const accepted: Accepted[] = [];
+    // Kafka answers a record validation error with the partition's log start offset.
+    const rejected: { response: PartitionResponse; ref: PartitionRef }[] = [];
     for (const s of slots) {
       const topic = topics.get(s.topic) ?? null;
       if (topic === null || !hasPartition(topic, s.index)) {
@@ -288,10 +291,11 @@ export default defineFunction({
         continue;
       }
       const logAppendTime = topicConfig(env, topic, 'message.timestamp.type') === 'LogAppendTime';
-      const problem = checkRecords(env, topic, prepared.batch, prepared.header, logAppendTime, now);
+      const problem = checkRecords(env, topic, s.index, prepared.batch, prepared.header, logAppendTime, now);
       if (problem !== null) {
         failed(s.response, problem.code, problem.message);
         s.response.recordErrors = problem.recordErrors;
+        rejected.push({ response: s.response, ref: { topicId: topic.id, partition: s.index } });
         anyError = true;
         continue;
       }
@@ -307,6 +311,17 @@ export default defineFunction({
     if (body.acks !== 0 && body.acks !== 1 && body.acks !== -1) {
       for (const a of accepted) failed(a.response, ErrorCode.INVALID_REQUIRED_ACKS);
       return answer(true);
+    }
+    if (rejected.length > 0) {
+      try {
+        const offsets = await env.meta.log.offsets(rejected.map((r) => r.ref));
+        rejected.forEach((r, i) => {
+          r.response.logStartOffset = offsets[i]!.logStartOffset;
+        });
+      } catch (e) {
+        // The rejection stands; only the informational offset stays unknown.
+        storageFailure(env, e, 'produce log start offset');
+      }
     }
     if (accepted.length === 0) return answer(anyError);
 

@@ -211,6 +211,9 @@ describe('produce', () => {
     const res = await produce(h, 'compacted', batch);
     expect(res.errorCode).toBe(ErrorCode.INVALID_RECORD);
     expect(res.recordErrors.map((e) => e.batchIndex)).toEqual([1]);
+    expect(res.recordErrors[0]!.batchIndexErrorMessage).toMatch(/in topic partition compacted-0$/);
+    // As Kafka: the rejected partition's log start offset, not -1.
+    expect(res.logStartOffset).toBe(0n);
   });
 
   it('refuses CreateTime records outside the topic timestamp bounds with INVALID_TIMESTAMP', async () => {

@@ -65,13 +65,13 @@ export function describe(
   };
 }
 
-/** The entry for a group with no consumer group state. */
+/** The entry for a group with no consumer group state: as Kafka, only the id, the error and its message. */
 export function describeMissing(groupId: string): ConsumerGroupDescribeResponseDescribedGroup {
   return {
     errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
     errorMessage: `Group ${groupId} not found.`,
     groupId,
-    groupState: GROUP_STATE_NAMES.DEAD,
+    groupState: '',
     groupEpoch: 0,
     assignmentEpoch: 0,
     assignorName: '',
