@@ -30,6 +30,18 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
+      {
+        test: {
+          name: 'clients',
+          // The reference broker (Apache Kafka) and the client scenario matrix against it and the full stack.
+          include: ['test/reference/**/*.test.ts', 'test/clients/*.test.ts'],
+          globalSetup: ['infra/local/vitest-setup.ts'],
+          // Brokers and clients are heavy: one file at a time.
+          fileParallelism: false,
+          testTimeout: 3_600_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

@@ -8,6 +8,7 @@ import type { Stats } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { javaCommand, mavenOfflineFirst } from '../support/maven.js';
 
 const JAVA_DIR = fileURLToPath(new URL('./java/', import.meta.url));
 /** The kafka-clients version the oracle is built against unless a caller asks for another. */
@@ -327,44 +328,11 @@ async function newestSourceMtime(): Promise<number> {
 }
 
 async function runMaven(b: Build): Promise<void> {
-  const args = [
-    '-q',
-    '-B',
-    '-Dstyle.color=never',
-    `-Dkafka.version=${b.kafkaVersion}`,
-    `-Doracle.buildDir=${b.targetDir}`,
-    'package',
-  ];
-  // Offline first: with a warm ~/.m2 it skips every remote check.
-  const offline = await run('mvn', ['-o', ...args], JAVA_DIR);
-  if (offline.code === 0) return;
-  const online = await run('mvn', args, JAVA_DIR);
-  if (online.code === 0) return;
-  throw new Error(
-    `building the oracle with Maven failed (exit ${online.code}) in ${JAVA_DIR}\n` +
-      `--- mvn ${args.join(' ')} ---\n${online.output}\n--- mvn -o ${args.join(' ')} ---\n${offline.output}`,
+  await mavenOfflineFirst(
+    'building the oracle',
+    [`-Dkafka.version=${b.kafkaVersion}`, `-Doracle.buildDir=${b.targetDir}`, 'package'],
+    JAVA_DIR,
   );
-}
-
-// Maven 3.8 prints colour resets even with -B and style.color=never.
-const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
-
-function run(command: string, args: readonly string[], cwd: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.on('error', (error) => resolve({ code: -1, output: `${output}${error.message}` }));
-    child.on('close', (code, signal) => {
-      const text = output.replace(ANSI_ESCAPE, '');
-      resolve({ code: code ?? -1, output: signal ? `${text}(killed by ${signal})` : text });
-    });
-  });
 }
 
 async function withBuildLock(b: Build, body: () => Promise<void>): Promise<void> {
@@ -405,11 +373,6 @@ function classpathEntries(classpath: string): string[] {
     .trim()
     .split(delimiter)
     .filter((entry) => entry.length > 0);
-}
-
-function javaCommand(): string {
-  const home = process.env.JAVA_HOME;
-  return home ? join(home, 'bin', 'java') : 'java';
 }
 
 /** One JVM running the oracle; requests are pipelined and answered in order. */
