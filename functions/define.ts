@@ -15,7 +15,7 @@ import type { Logger } from '../shared/log.js';
 import { encodeResponseChunks, readRequestHeader } from '../shared/protocol/frame.js';
 import type { ApiKey, ApiMessages } from '../shared/protocol/generated/api-keys.js';
 import { apis } from '../shared/protocol/generated/api-keys.js';
-import { DecodeError } from '../shared/protocol/primitives.js';
+import { DecodeError, Reader } from '../shared/protocol/primitives.js';
 import { type Init, inRange, type VersionRange } from '../shared/protocol/schema.js';
 import type { BlobStore, MetaStore } from '../shared/storage/types.js';
 import { sweepGroups } from './group-sweeper.js';
@@ -156,11 +156,21 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
       env.log.warn('unsupported request version', { api: api.name, version: header.apiVersion });
       return failure(400, `${api.name} v${header.apiVersion} is not supported`, true);
     }
-    let body: unknown;
+    let body: unknown = {};
     try {
-      body = inRange(header.apiVersion, fn.versions)
-        ? api.request.decode(frame.subarray(bodyOffset), header.apiVersion)
-        : {};
+      if (inRange(header.apiVersion, fn.versions)) {
+        const reader = new Reader(frame.subarray(bodyOffset));
+        body = api.request.read(reader, header.apiVersion);
+        // Kafka reads a request to the end of its schema and ignores what follows (librdkafka 2.15 sends
+        // Metadata v12 with three bytes after its tagged fields); so do we.
+        if (reader.remaining > 0) {
+          env.log.debug('bytes after the request', {
+            api: api.name,
+            version: header.apiVersion,
+            bytes: reader.remaining,
+          });
+        }
+      }
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       env.log.warn('undecodable request', { api: api.name, version: header.apiVersion, error: e.message });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Header } from '../shared/invocation.js';
 import { createLogger } from '../shared/log.js';
-import { encodeRequest } from '../shared/protocol/frame.js';
+import { decodeResponse, encodeRequest } from '../shared/protocol/frame.js';
 import { ApiKey, apis } from '../shared/protocol/generated/api-keys.js';
 import { MemoryBlobStore } from '../shared/storage/memory/blobs.js';
 import { MemoryMetaStore } from '../shared/storage/memory/meta.js';
@@ -77,5 +77,18 @@ describe('registry', () => {
     expect(served.status).toBe(200);
     const other = await app.fetch(new Request('http://f/kafka', { method: 'POST', body: frameAt(ApiKey.Fetch, 12) }));
     expect(other.status).toBe(404);
+  });
+
+  it('reads a request to the end of its schema and ignores bytes after it, as Kafka does', async () => {
+    const h = harness();
+    const frame = encodeRequest(ApiKey.Metadata, 12, 7, 'trailing', { topics: null, allowAutoTopicCreation: false });
+    const padded = new Uint8Array(frame.length + 3);
+    padded.set(frame);
+    padded.set([1, 0, 0], frame.length);
+    const res = await h.send(padded);
+    expect(res.status).toBe(200);
+    const answer = decodeResponse(ApiKey.Metadata, 12, new Uint8Array(await res.arrayBuffer()));
+    expect(answer.correlationId).toBe(7);
+    expect(answer.body.brokers).toHaveLength(1);
   });
 });
