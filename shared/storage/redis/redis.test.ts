@@ -137,12 +137,15 @@ describe('Redis MetaStore', () => {
     const store = open();
     const parts = Array.from({ length: 20 }, () => ref());
     const waits = parts.map((p) => store.log.waitForAppend([p, parts[0]!], 10_000));
-    await new Promise((r) => setTimeout(r, 200));
     const channel = `{${prefix}p:${parts[0]!.topicId}:3}:appended`;
-    expect(await admin.call('PUBSUB', 'NUMSUB', channel)).toEqual([channel, 1]);
+    const subscribers = async (): Promise<unknown> => (await admin.call('PUBSUB', 'NUMSUB', channel)) as unknown;
+    // Subscribing is asynchronous: wait for it rather than guess how long it takes.
+    await expect.poll(subscribers, { timeout: 5_000, interval: 20 }).toEqual([channel, 1]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await subscribers()).toEqual([channel, 1]);
     await store.log.append([{ partition: parts[0]!, batches: [batch] }]);
     await Promise.all(waits);
-    expect(await admin.call('PUBSUB', 'NUMSUB', channel)).toEqual([channel, 0]);
+    await expect.poll(subscribers, { timeout: 5_000, interval: 20 }).toEqual([channel, 0]);
     const clients = String(await admin.call('CLIENT', 'LIST'))
       .split('\n')
       .filter((line) => line.includes('name=kafkaless-meta-subscriber'));
