@@ -6,7 +6,9 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/kafkaless.js', import.meta.url));
@@ -44,6 +46,7 @@ class Service {
     private readonly env: NodeJS.ProcessEnv,
     private readonly ready: RegExp,
     private readonly collect?: RegExp,
+    private readonly logFile?: string,
   ) {}
 
   async start(): Promise<void> {
@@ -53,6 +56,12 @@ class Service {
     });
     this.child = child;
     this.output = '';
+    if (this.logFile !== undefined) {
+      const log = createWriteStream(this.logFile, { flags: 'a' });
+      child.stdout?.pipe(log, { end: false });
+      child.stderr?.pipe(log, { end: false });
+      child.once('exit', () => log.end());
+    }
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name} did not start:\n${this.tail()}`)), 30_000);
       const onData = (chunk: Buffer): void => {
@@ -114,6 +123,8 @@ export interface ClusterOptions {
   readonly functionInstances?: number;
   /** Output lines of the function processes to keep, in each one's `collected`. */
   readonly collect?: RegExp;
+  /** A folder where each process appends its whole output: `proxy.log`, `functions-<i>.log`. */
+  readonly logDir?: string;
 }
 
 /** Starts functions then proxy; every process talks to the same Redis and S3. */
@@ -143,6 +154,7 @@ export async function startCluster(
         env,
         /kafkaless functions serving/,
         options.collect,
+        options.logDir === undefined ? undefined : join(options.logDir, `functions-${i}.log`),
       ),
   );
   const urls = functionsPorts.map((port) => `http://127.0.0.1:${port}`).join(',');
@@ -151,6 +163,8 @@ export async function startCluster(
     ['proxy', '--listen', `127.0.0.1:${proxyPort}`, '--functions', urls],
     env,
     /kafkaless proxy listening/,
+    undefined,
+    options.logDir === undefined ? undefined : join(options.logDir, 'proxy.log'),
   );
   await Promise.all(functions.map((f) => f.start()));
   await proxy.start();

@@ -1,0 +1,3 @@
+module kafkaless/clients/scenario
+
+go 1.23
