@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { FetchRequest } from '../../shared/protocol/generated/fetch.js';
@@ -77,6 +77,38 @@ describe('fetch', () => {
     await produce(h, 't', batchOf(['e']));
     const res = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't', offset: 3n }]));
     expect(values(res.responses[0]!.partitions[0]!.records)).toEqual(['c', 'd', 'e']);
+  });
+
+  it("reads an object holding several partitions' batches with one ranged GET", async () => {
+    const h = harness();
+    await h.createTopic('t', 3);
+    for (let i = 0; i < 2; i++) {
+      const res = await h.call(ApiKey.Produce, 11, {
+        acks: -1,
+        timeoutMs: 1000,
+        topicData: [
+          { name: 't', partitionData: [0, 1, 2].map((index) => ({ index, records: batchOf([`${index}-${i}`]) })) },
+        ],
+      });
+      expect(res.responses[0]!.partitionResponses.map((p) => p.errorCode)).toEqual([0, 0, 0]);
+    }
+    const getRange = vi.spyOn(h.blobs, 'getRange');
+    const res = await h.call(ApiKey.Fetch, 12, fetchRequest([0, 1, 2].map((partition) => ({ topic: 't', partition }))));
+    expect(res.responses[0]!.partitions.map((p) => values(p.records))).toEqual([
+      ['0-0', '0-1'],
+      ['1-0', '1-1'],
+      ['2-0', '2-1'],
+    ]);
+    const baseOffsets = res.responses[0]!.partitions.map((p) => {
+      const decoded = decodeBatches(p.records!);
+      return decoded.ok ? decoded.value.batches.map((b) => b.header.baseOffset) : decoded.error;
+    });
+    expect(baseOffsets).toEqual([
+      [0n, 1n],
+      [0n, 1n],
+      [0n, 1n],
+    ]);
+    expect(getRange).toHaveBeenCalledTimes(2);
   });
 
   it('honours partition_max_bytes and max_bytes in request order', async () => {

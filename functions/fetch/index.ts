@@ -47,7 +47,7 @@ import type { IndexEntry, PartitionOffsets, PartitionRef, TopicRecord } from '..
 import { type BrokerNode, brokerNode, currentLeaderEpochError, LEADER_EPOCH } from '../cluster.js';
 import { defineFunction } from '../define.js';
 import { isStorageFailure, storageFailure } from '../storage-failure.js';
-import { IndexMismatchError, readBatches } from '../stored-batches.js';
+import { IndexMismatchError, readBatchLists } from '../stored-batches.js';
 import { hasPartition, topicConfig } from '../topics.js';
 
 /** Kafka's broker-side `fetch.max.bytes` default: no response is built larger (bar the first batch). */
@@ -267,43 +267,45 @@ export default defineFunction({
         }
       });
 
-      // Ranged GETs for every partition in parallel.
+      // Ranged GETs for every partition at once, each object read once however many partitions it holds.
       let bytes = 0;
-      await Promise.all(
-        selections.map(async ({ slot, r, entries }) => {
-          let records: Uint8Array;
-          try {
-            records = await readBatches(env, entries);
-          } catch (e) {
-            if (e instanceof IndexMismatchError) {
-              env.log.error('index and object disagree', { error: e.message });
-            } else if (!isStorageFailure(e)) {
-              throw e;
-            } else {
-              storageFailure(env, e, 'fetch object read');
-            }
-            partitions[slot] = errorPartition(r.request.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-            highWatermarks[slot] = undefined;
+      const reads = await readBatchLists(
+        env,
+        selections.map((s) => s.entries),
+      );
+      selections.forEach(({ slot, r }, i) => {
+        const read = reads[i]!;
+        if (read.status === 'rejected') {
+          const e: unknown = read.reason;
+          if (e instanceof IndexMismatchError) {
+            env.log.error('index and object disagree', { error: e.message });
+          } else if (!isStorageFailure(e)) {
+            throw e;
+          } else {
+            storageFailure(env, e, 'fetch object read');
+          }
+          partitions[slot] = errorPartition(r.request.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+          highWatermarks[slot] = undefined;
+          respondNow = true;
+          return;
+        }
+        let records = read.value;
+        if (downConvertTo !== null) {
+          const converted = downConvertBatches(records, downConvertTo, {
+            fromOffset: r.request.fetchOffset,
+            maxDecompressedBytes: MAX_DECOMPRESSED_BYTES,
+          });
+          if (!converted.ok) {
+            env.log.warn('down-conversion failed', { error: converted.error.message });
+            partitions[slot] = errorPartition(r.request.partition, converted.error.code);
             respondNow = true;
             return;
           }
-          if (downConvertTo !== null) {
-            const converted = downConvertBatches(records, downConvertTo, {
-              fromOffset: r.request.fetchOffset,
-              maxDecompressedBytes: MAX_DECOMPRESSED_BYTES,
-            });
-            if (!converted.ok) {
-              env.log.warn('down-conversion failed', { error: converted.error.message });
-              partitions[slot] = errorPartition(r.request.partition, converted.error.code);
-              respondNow = true;
-              return;
-            }
-            records = converted.value;
-          }
-          partitions[slot]!.records = records;
-          bytes += records.length;
-        }),
-      );
+          records = converted.value;
+        }
+        partitions[slot]!.records = records;
+        bytes += records.length;
+      });
       return { partitions, bytes, respondNow, highWatermarks };
     };
 

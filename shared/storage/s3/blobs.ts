@@ -3,7 +3,8 @@
  * share a keep-alive connection pool. Retries are ours, not the SDK's, so a
  * put can rebuild its streamed body for each attempt; only failures that may
  * pass (network errors, 5xx, throttling) are retried, quickly, and the last
- * one surfaces as StorageUnavailableError.
+ * one surfaces as StorageUnavailableError. The data path's PUTs and ranged
+ * GETs bypass the SDK where URLs are path-style (signed-http.ts).
  */
 
 import { Agent as HttpAgent } from 'node:http';
@@ -22,6 +23,7 @@ import type { Logger } from '../../log.js';
 import { BlobNotFoundError, unavailable } from '../errors.js';
 import { checkRange } from '../range.js';
 import { type BlobStore, StorageUnavailableError } from '../types.js';
+import { SignedHttp } from './signed-http.js';
 
 export interface S3BlobStoreOptions {
   /** e.g. http://127.0.0.1:8333; omitted for AWS itself. */
@@ -84,6 +86,8 @@ export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly attempts: number;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
+  /** PUTs and ranged GETs without the SDK, where URLs are path-style; see signed-http.ts. */
+  private readonly signed: SignedHttp | undefined;
 
   constructor(readonly options: S3BlobStoreOptions) {
     this.bucket = options.bucket;
@@ -116,6 +120,18 @@ export class S3BlobStore implements BlobStore {
         throwOnRequestTimeout: true,
       },
     });
+    const pathStyle = options.forcePathStyle ?? options.endpoint !== undefined;
+    this.signed =
+      options.endpoint !== undefined && pathStyle
+        ? new SignedHttp({
+            endpoint: options.endpoint,
+            bucket: this.bucket,
+            region: options.region ?? 'us-east-1',
+            credentials: this.client.config.credentials,
+            agents: this.agents,
+            requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+          })
+        : undefined;
   }
 
   /** Runs `op`, retrying transient failures. */
@@ -154,6 +170,7 @@ export class S3BlobStore implements BlobStore {
     let length = 0;
     for (const c of chunks) length += c.byteLength;
     await this.attempt('put', async () => {
+      if (this.signed !== undefined) return await this.signed.put(key, chunks);
       // A stream cannot be replayed, so each try gets a fresh one over the same chunks.
       const body = chunks.length === 1 ? chunks[0]! : Readable.from(chunks, { objectMode: false });
       await this.client.send(
@@ -173,6 +190,7 @@ export class S3BlobStore implements BlobStore {
     try {
       return await this.attempt('getRange', async () => {
         try {
+          if (this.signed !== undefined) return await this.signed.getRange(key, start, end);
           const res = await this.client.send(
             new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }),
           );
