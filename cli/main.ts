@@ -84,12 +84,13 @@ function clusterConfig(o: Options): ClusterConfig {
 const SWEEP_INTERVAL_MS = 1000;
 
 /**
- * Runs the group sweep every second, and with offset retention every
+ * Runs the group and transaction sweeps every second, and with offset retention every
  * `offsets.retention.check.interval.ms`, one run at a time; returns the
  * function that stops it.
  */
 async function startSweeping(env: FunctionEnv, o: Options): Promise<() => void> {
   const { sweepGroups } = await import('../functions/group-sweeper.js');
+  const { sweepTransactions } = await import('../functions/transaction-sweeper.js');
   const offsetsEveryMs = integer(o.offsetsRetentionCheckIntervalMs, 1, 'offsets retention check interval');
   let running = false;
   let offsetsDue = Date.now() + offsetsEveryMs;
@@ -100,6 +101,8 @@ async function startSweeping(env: FunctionEnv, o: Options): Promise<() => void> 
     if (offsets) offsetsDue = Date.now() + offsetsEveryMs;
     sweepGroups(env, { offsets })
       .catch((e: unknown) => env.log.warn('group sweep failed', { error: (e as Error).message }))
+      .then(() => sweepTransactions(env))
+      .catch((e: unknown) => env.log.warn('transaction sweep failed', { error: (e as Error).message }))
       .finally(() => {
         running = false;
       });

@@ -19,6 +19,7 @@ import { DecodeError, Reader } from '../shared/protocol/primitives.js';
 import { type Init, inRange, type VersionRange } from '../shared/protocol/schema.js';
 import type { BlobStore, MetaStore } from '../shared/storage/types.js';
 import { sweepGroups } from './group-sweeper.js';
+import { sweepTransactions } from './transaction-sweeper.js';
 
 /** Cluster-wide settings functions read (broker-level Kafka configs and our own). */
 export interface ClusterConfig {
@@ -33,6 +34,10 @@ export interface ClusterConfig {
   readonly offsetsRetentionMinutes?: number;
   /** `group.initial.rebalance.delay.ms` for classic groups (Kafka's default 3000 when absent). */
   readonly groupInitialRebalanceDelayMs?: number;
+  /** `transaction.max.timeout.ms` (Kafka's default 900000 when absent). */
+  readonly transactionMaxTimeoutMs?: number;
+  /** `transactional.id.expiration.ms` (Kafka's default 604800000 when absent). */
+  readonly transactionalIdExpirationMs?: number;
 }
 
 /** What every handler is handed: storage, configuration, logging, the clock. */
@@ -95,7 +100,7 @@ function failure(status: number, reason: string, close = false): Response {
   return new Response(reason, { status, headers });
 }
 
-/** Where a scheduler (or `kafkaless functions serve` itself) asks for the group sweep; see group-sweeper.ts. */
+/** Where a scheduler (or `kafkaless functions serve` itself) asks for the sweep; see group-sweeper.ts and transaction-sweeper.ts. */
 export const SWEEP_PATH = '/sweep';
 
 /**
@@ -125,7 +130,8 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
         return failure(401, verdict.reason);
       }
     }
-    return c.json(await sweepGroups(env, { offsets: c.req.query('offsets') === 'true' }));
+    const groups = await sweepGroups(env, { offsets: c.req.query('offsets') === 'true' });
+    return c.json({ ...groups, transactions: await sweepTransactions(env) });
   });
 
   app.post(INVOKE_PATH, async (c) => {

@@ -99,9 +99,18 @@ describe('group sweeper', () => {
     await signInvocation(headers, new Uint8Array(0), 's3cret', h.env.now());
     const signed = await app.fetch(new Request(`http://f${SWEEP_PATH}`, { method: 'POST', headers }));
     expect(signed.status).toBe(200);
-    expect(await signed.json()).toEqual({ groups: 1, changed: 0 });
+    expect(await signed.json()).toEqual({
+      groups: 1,
+      changed: 0,
+      transactions: { transactions: 0, aborted: 0, completed: 0, expired: 0 },
+    });
     await signInvocation(headers, new Uint8Array(0), 's3cret', h.env.now());
     const withOffsets = await app.fetch(new Request(`http://f${SWEEP_PATH}?offsets=true`, { method: 'POST', headers }));
-    expect(await withOffsets.json()).toEqual({ groups: 1, changed: 0, expiredOffsets: 0 });
+    expect(await withOffsets.json()).toEqual({
+      groups: 1,
+      changed: 0,
+      expiredOffsets: 0,
+      transactions: { transactions: 0, aborted: 0, completed: 0, expired: 0 },
+    });
   });
 });

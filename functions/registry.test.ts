@@ -61,7 +61,8 @@ describe('registry', () => {
 
   it('builds apps for a chosen few by folder or Kafka name', async () => {
     expect(functionNamed('ListOffsets')).toBe(functionNamed('list-offsets'));
-    expect(() => functionNamed('end-txn')).toThrow(/no function serves/);
+    expect(functionNamed('EndTxn')).toBe(functionNamed('end-txn'));
+    expect(() => functionNamed('write-txn-markers')).toThrow(/no function serves/);
     const meta = new MemoryMetaStore();
     const env: FunctionEnv = {
       meta,

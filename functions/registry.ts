@@ -4,6 +4,8 @@
  */
 
 import { apis } from '../shared/protocol/generated/api-keys.js';
+import addOffsetsToTxn from './add-offsets-to-txn/index.js';
+import addPartitionsToTxn from './add-partitions-to-txn/index.js';
 import alterConfigs from './alter-configs/index.js';
 import { apiVersionsFunction } from './api-versions/index.js';
 import consumerGroupDescribe from './consumer-group-describe/index.js';
@@ -17,7 +19,10 @@ import deleteTopics from './delete-topics/index.js';
 import describeCluster from './describe-cluster/index.js';
 import describeConfigs from './describe-configs/index.js';
 import describeGroups from './describe-groups/index.js';
+import describeProducers from './describe-producers/index.js';
 import describeTopicPartitions from './describe-topic-partitions/index.js';
+import describeTransactions from './describe-transactions/index.js';
+import endTxn from './end-txn/index.js';
 import fetch from './fetch/index.js';
 import findCoordinator from './find-coordinator/index.js';
 import heartbeat from './heartbeat/index.js';
@@ -27,6 +32,7 @@ import joinGroup from './join-group/index.js';
 import leaveGroup from './leave-group/index.js';
 import listGroups from './list-groups/index.js';
 import listOffsets from './list-offsets/index.js';
+import listTransactions from './list-transactions/index.js';
 import metadata from './metadata/index.js';
 import offsetCommit from './offset-commit/index.js';
 import offsetDelete from './offset-delete/index.js';
@@ -34,6 +40,7 @@ import offsetFetch from './offset-fetch/index.js';
 import offsetForLeaderEpoch from './offset-for-leader-epoch/index.js';
 import produce from './produce/index.js';
 import syncGroup from './sync-group/index.js';
+import txnOffsetCommit from './txn-offset-commit/index.js';
 
 /** Each function under the name of its folder, `functions/<name>/`. */
 export const functionsByName: ReadonlyMap<string, KafkaFunction> = new Map<string, KafkaFunction>([
@@ -46,6 +53,12 @@ export const functionsByName: ReadonlyMap<string, KafkaFunction> = new Map<strin
   ['delete-topics', deleteTopics as KafkaFunction],
   ['delete-records', deleteRecords as KafkaFunction],
   ['init-producer-id', initProducerId as KafkaFunction],
+  ['add-partitions-to-txn', addPartitionsToTxn as KafkaFunction],
+  ['add-offsets-to-txn', addOffsetsToTxn as KafkaFunction],
+  ['end-txn', endTxn as KafkaFunction],
+  ['txn-offset-commit', txnOffsetCommit as KafkaFunction],
+  ['describe-transactions', describeTransactions as KafkaFunction],
+  ['list-transactions', listTransactions as KafkaFunction],
   ['offset-for-leader-epoch', offsetForLeaderEpoch as KafkaFunction],
   ['describe-configs', describeConfigs as KafkaFunction],
   ['alter-configs', alterConfigs as KafkaFunction],
@@ -53,6 +66,7 @@ export const functionsByName: ReadonlyMap<string, KafkaFunction> = new Map<strin
   ['incremental-alter-configs', incrementalAlterConfigs as KafkaFunction],
   ['describe-cluster', describeCluster as KafkaFunction],
   ['describe-topic-partitions', describeTopicPartitions as KafkaFunction],
+  ['describe-producers', describeProducers as KafkaFunction],
   ['offset-commit', offsetCommit as KafkaFunction],
   ['offset-fetch', offsetFetch as KafkaFunction],
   ['describe-groups', describeGroups as KafkaFunction],

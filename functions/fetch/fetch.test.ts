@@ -347,6 +347,164 @@ describe('fetch', () => {
     expect(uncommitted.responses[0]!.partitions[0]!.abortedTransactions).toBeNull();
   });
 
+  describe('read_committed', () => {
+    function txnBatch(values: readonly string[], producerId: bigint, baseSequence: number): Uint8Array {
+      return encodeBatch({
+        records: values.map((v) => ({ value: new TextEncoder().encode(v), timestamp: 1_000n })),
+        producerId,
+        producerEpoch: 0,
+        baseSequence,
+        transactional: true,
+      });
+    }
+
+    async function produceTxn(h: Harness, topic: string, records: Uint8Array) {
+      const res = await h.call(ApiKey.Produce, 11, {
+        transactionalId: 'tx',
+        acks: -1,
+        timeoutMs: 1000,
+        topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+      });
+      expect(res.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
+    }
+
+    /** Writes a commit or abort marker as the transaction coordinator does: a control batch, then writeMarkers. */
+    async function writeMarker(h: Harness, topic: string, producerId: bigint, commit: boolean): Promise<void> {
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setInt16(2, commit ? 1 : 0);
+      const bytes = encodeBatch({
+        records: [{ key, value: new Uint8Array(6), timestamp: 2_000n }],
+        producerId,
+        producerEpoch: 0,
+        baseSequence: -1,
+        transactional: true,
+        control: true,
+      });
+      const object = `markers/${producerId}-${Math.random()}`;
+      await h.blobs.put(object, [bytes]);
+      const t = (await h.meta.topics.getTopic(topic))!;
+      const [outcome] = await h.meta.log.writeMarkers([
+        {
+          partition: { topicId: t.id, partition: 0 },
+          marker: {
+            producerId,
+            producerEpoch: 0,
+            commit,
+            coordinatorEpoch: 0,
+            batch: { offsetCount: 1, maxTimestamp: 2_000n, object, position: 0, size: bytes.length },
+          },
+        },
+      ]);
+      expect(outcome!.kind).toBe('written');
+    }
+
+    /** Values of data records, control batches (markers) left out. */
+    function dataValues(records: Uint8Array | null | undefined): string[] {
+      const decoded = decodeBatches(records ?? new Uint8Array(0));
+      if (!decoded.ok) throw decoded.error;
+      return decoded.value.batches
+        .filter((b) => !b.header.isControl)
+        .flatMap((b) => b.records.map((r) => text.decode(r.value!)));
+    }
+
+    function batchBases(records: Uint8Array | null | undefined): bigint[] {
+      const decoded = decodeBatches(records ?? new Uint8Array(0));
+      if (!decoded.ok) throw decoded.error;
+      return decoded.value.batches.map((b) => b.header.baseOffset);
+    }
+
+    it('reads only below the last stable offset while a transaction is open; read_uncommitted reads on', async () => {
+      const h = harness();
+      await h.createTopic('t');
+      await produce(h, 't', batchOf(['a']));
+      await produceTxn(h, 't', txnBatch(['t1', 't2'], 30n, 0));
+      await produce(h, 't', batchOf(['b']));
+      const committed = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't' }], { isolationLevel: 1 }));
+      expect(committed.responses[0]!.partitions[0]).toMatchObject({
+        errorCode: 0,
+        highWatermark: 4n,
+        lastStableOffset: 1n,
+        abortedTransactions: [],
+      });
+      expect(values(committed.responses[0]!.partitions[0]!.records)).toEqual(['a']);
+      // Between the last stable offset and the high watermark: nothing yet, no error.
+      const waiting = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't', offset: 2n }], { isolationLevel: 1 }));
+      expect(waiting.responses[0]!.partitions[0]).toMatchObject({ errorCode: 0, records: new Uint8Array() });
+      const uncommitted = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't' }]));
+      expect(uncommitted.responses[0]!.partitions[0]).toMatchObject({
+        lastStableOffset: 1n,
+        abortedTransactions: null,
+      });
+      expect(values(uncommitted.responses[0]!.partitions[0]!.records)).toEqual(['a', 't1', 't2', 'b']);
+      // v4 is the first version with the field.
+      const v4 = await h.call(ApiKey.Fetch, 4, fetchRequest([{ topic: 't' }], { isolationLevel: 1 }));
+      expect(v4.responses[0]!.partitions[0]).toMatchObject({ highWatermark: 4n, lastStableOffset: 1n });
+    });
+
+    it('returns the aborted transactions overlapping what it returns after an abort', async () => {
+      const h = harness();
+      await h.createTopic('t');
+      await produce(h, 't', batchOf(['a']));
+      await produceTxn(h, 't', txnBatch(['t1', 't2'], 31n, 0));
+      await produce(h, 't', batchOf(['b']));
+      await writeMarker(h, 't', 31n, false);
+      await produce(h, 't', batchOf(['c']));
+      const all = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't' }], { isolationLevel: 1 }));
+      const p = all.responses[0]!.partitions[0]!;
+      expect(p).toMatchObject({
+        highWatermark: 6n,
+        lastStableOffset: 6n,
+        abortedTransactions: [{ producerId: 31n, firstOffset: 1n }],
+      });
+      expect(batchBases(p.records)).toEqual([0n, 1n, 3n, 4n, 5n]);
+      // Data that ends before the transaction began, or begins after its marker, carries none.
+      const before = await h.call(
+        ApiKey.Fetch,
+        12,
+        fetchRequest([{ topic: 't', max: 1 }], { isolationLevel: 1, maxBytes: 1 }),
+      );
+      expect(batchBases(before.responses[0]!.partitions[0]!.records)).toEqual([0n]);
+      expect(before.responses[0]!.partitions[0]!.abortedTransactions).toEqual([]);
+      const after = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't', offset: 5n }], { isolationLevel: 1 }));
+      expect(after.responses[0]!.partitions[0]!.abortedTransactions).toEqual([]);
+      const marker = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't', offset: 4n }], { isolationLevel: 1 }));
+      expect(marker.responses[0]!.partitions[0]!.abortedTransactions).toEqual([{ producerId: 31n, firstOffset: 1n }]);
+    });
+
+    it('reports no aborted transaction after a commit', async () => {
+      const h = harness();
+      await h.createTopic('t');
+      await produceTxn(h, 't', txnBatch(['t1'], 32n, 0));
+      await writeMarker(h, 't', 32n, true);
+      const res = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't' }], { isolationLevel: 1 }));
+      expect(res.responses[0]!.partitions[0]).toMatchObject({ lastStableOffset: 2n, abortedTransactions: [] });
+      expect(batchBases(res.responses[0]!.partitions[0]!.records)).toEqual([0n, 1n]);
+      expect(dataValues(res.responses[0]!.partitions[0]!.records)).toEqual(['t1']);
+    });
+
+    it('keeps waiting while only uncommitted data arrives, and wakes when the transaction ends', async () => {
+      const h = harness();
+      await h.createTopic('t');
+      await produceTxn(h, 't', txnBatch(['t1'], 33n, 0));
+      const started = Date.now();
+      const pending = h.call(
+        ApiKey.Fetch,
+        12,
+        fetchRequest([{ topic: 't' }], { isolationLevel: 1, minBytes: 1, maxWaitMs: 10_000 }),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      await produceTxn(h, 't', txnBatch(['t2'], 33n, 1));
+      await new Promise((r) => setTimeout(r, 300));
+      await writeMarker(h, 't', 33n, true);
+      const res = await pending;
+      const waited = Date.now() - started;
+      expect(dataValues(res.responses[0]!.partitions[0]!.records)).toEqual(['t1', 't2']);
+      expect(res.responses[0]!.partitions[0]!.lastStableOffset).toBe(3n);
+      expect(waited).toBeGreaterThanOrEqual(350);
+      expect(waited).toBeLessThan(5_000);
+    });
+  });
+
   it('answers UNKNOWN_TOPIC_OR_PARTITION for a missing topic or partition', async () => {
     const h = harness();
     await h.createTopic('t');

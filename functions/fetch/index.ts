@@ -9,8 +9,14 @@
  *   returned); v3+ carry max_bytes and always get at least the first batch of
  *   the first partition with data, however large (KIP-74). As in Kafka, the
  *   response limit is also capped by the broker's fetch.max.bytes (55 MiB).
- * - v4+ isolation_level; read_committed stops at the last stable offset, which
- *   equals the high watermark while there are no transactions.
+ * - v4+ isolation_level and last_stable_offset (the first offset of the
+ *   earliest open transaction, else the high watermark). read_committed
+ *   reads only batches below it and gets the aborted transactions that
+ *   overlap what it reads (Kafka's transaction index: ending at or after the
+ *   fetch offset, starting before the end of the data returned), an empty
+ *   list when none do; read_uncommitted gets null. An offset between the
+ *   last stable offset and the high watermark is no error: nothing to read
+ *   yet, as in Kafka.
  * - v7+ fetch sessions (KIP-227). No session is ever created: every answer
  *   carries session id 0, which tells clients to keep sending full fetches.
  *   A full fetch (epoch 0 or -1) is served whatever session id it names (Kafka
@@ -31,7 +37,10 @@
  * function waits on the MetaStore's append notification (never a sleep loop)
  * until enough data arrives or the deadline (also bounded by the invocation
  * deadline) passes, then reads again. Like Kafka, it answers at once when a
- * partition it reads from has an error.
+ * partition it reads from has an error. Under read_committed, "enough" counts
+ * only what lies below the last stable offset; the wait still keys on the
+ * high watermark, which every move of the last stable offset (a marker)
+ * moves too.
  */
 
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
@@ -170,7 +179,7 @@ export default defineFunction({
       const highWatermarks: (bigint | undefined)[] = [];
       let respondNow = false;
       /** Partitions that have data to read, with the slot their answer goes in. */
-      const toRead: { r: Requested; slot: number }[] = [];
+      const toRead: { r: Requested; slot: number; upTo: bigint }[] = [];
 
       for (const r of requested) {
         const slot = partitions.length;
@@ -190,7 +199,7 @@ export default defineFunction({
           partitionIndex: r.request.partition,
           errorCode: ErrorCode.NONE,
           highWatermark: at.highWatermark,
-          lastStableOffset: at.highWatermark,
+          lastStableOffset: at.lastStableOffset,
           logStartOffset: at.logStartOffset,
           abortedTransactions: isolation === READ_COMMITTED ? [] : null,
           preferredReadReplica: -1,
@@ -218,15 +227,16 @@ export default defineFunction({
         }
         highWatermarks[slot] = at.highWatermark;
         partitions.push(answer);
-        if (fetchOffset < at.highWatermark) toRead.push({ r, slot });
+        const upTo = isolation === READ_COMMITTED ? at.lastStableOffset : at.highWatermark;
+        if (fetchOffset < upTo) toRead.push({ r, slot, upTo });
       }
 
       // Index reads in parallel, each bounded by what this partition could get at most.
       const indexReads = await Promise.all(
-        toRead.map(async ({ r }) => {
+        toRead.map(async ({ r, upTo }) => {
           try {
             const cap = Math.max(1, Math.min(r.request.partitionMaxBytes, maxBytes));
-            return await env.meta.log.read(r.ref!, r.request.fetchOffset, cap);
+            return await env.meta.log.read(r.ref!, r.request.fetchOffset, cap, upTo);
           } catch (e) {
             storageFailure(env, e, 'fetch index read');
             return null;
@@ -267,12 +277,27 @@ export default defineFunction({
         }
       });
 
-      // Ranged GETs for every partition at once, each object read once however many partitions it holds.
+      // Ranged GETs for every partition at once, each object read once however many partitions it holds;
+      // alongside, the aborted transactions read_committed needs, up to the end of the data returned.
       let bytes = 0;
-      const reads = await readBatchLists(
-        env,
-        selections.map((s) => s.entries),
-      );
+      const [reads, aborted] = await Promise.all([
+        readBatchLists(
+          env,
+          selections.map((s) => s.entries),
+        ),
+        Promise.all(
+          selections.map(async ({ r, entries }) => {
+            if (isolation !== READ_COMMITTED) return null;
+            try {
+              const end = entries[entries.length - 1]!.lastOffset + 1n;
+              return await env.meta.log.abortedTransactions(r.ref!, r.request.fetchOffset, end);
+            } catch (e) {
+              storageFailure(env, e, 'fetch aborted transactions');
+              return undefined;
+            }
+          }),
+        ),
+      ]);
       selections.forEach(({ slot, r }, i) => {
         const read = reads[i]!;
         if (read.status === 'rejected') {
@@ -289,6 +314,14 @@ export default defineFunction({
           respondNow = true;
           return;
         }
+        const abortedHere = aborted[i];
+        if (abortedHere === undefined) {
+          partitions[slot] = errorPartition(r.request.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+          highWatermarks[slot] = undefined;
+          respondNow = true;
+          return;
+        }
+        if (abortedHere !== null) partitions[slot]!.abortedTransactions = abortedHere;
         let records = read.value;
         if (downConvertTo !== null) {
           const converted = downConvertBatches(records, downConvertTo, {

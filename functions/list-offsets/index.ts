@@ -5,7 +5,10 @@
  * Kafka's ReplicaManager.isListOffsetsTimestampUnsupported; older versions
  * get UNSUPPORTED_VERSION for them):
  * - -1 latest: the high watermark, or the last stable offset for
- *   read_committed (v2+), which equals it while there are no transactions.
+ *   read_committed (v2+): the first offset of the earliest open transaction.
+ *   Under read_committed, as in Kafka, lookups by timestamp (-3 and T >= 0)
+ *   also answer offset -1 and timestamp -1 for what they find at or past the
+ *   last stable offset; -2 and -4 are not bounded.
  * - -2 earliest: the log start offset.
  * - -3 max timestamp (v7+): the offset of the first record carrying the
  *   largest timestamp in the log, found by decoding the batch holding it.
@@ -55,6 +58,9 @@ const FIRST_VERSION_FOR: ReadonlyMap<bigint, number> = new Map([
   [LATEST_TIERED_TIMESTAMP, 9],
 ]);
 
+const READ_COMMITTED = 1;
+/** Isolation applies to consumers only; followers and debugging tools read to the log end. */
+const CONSUMER_REPLICA_ID = -1;
 const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 /** How many index entries one step of a timestamp search reads ahead. */
 const SEARCH_READ_BYTES = 1024 * 1024;
@@ -248,10 +254,11 @@ export default defineFunction({
           response.oldStyleOffsets = legacyOffsets(at, ts, Math.max(0, slot.request.maxNumOffsets), nowMs);
           return;
         }
-        // Clients read up to the high watermark, or the last stable offset under read_committed, and
-        // replicas to the log end: all three are the high watermark while there are no transactions
-        // and no followers.
-        const lastFetchable = at.highWatermark;
+        // Partition.fetchOffsetForTimestamp: clients read up to the high watermark, or the last stable
+        // offset under read_committed; replicas to the log end, which is the high watermark here.
+        const readCommitted =
+          apiVersion >= 2 && body.replicaId === CONSUMER_REPLICA_ID && body.isolationLevel === READ_COMMITTED;
+        const lastFetchable = readCommitted ? at.lastStableOffset : at.highWatermark;
         let found: Found;
         try {
           if (ts === LATEST_TIMESTAMP) found = { timestamp: -1n, offset: lastFetchable, leaderEpoch: LEADER_EPOCH };

@@ -60,6 +60,83 @@ describe('list-offsets', () => {
     expect(await listOffset(h, 't', -1n, 10, { isolationLevel: 1 })).toMatchObject({ offset: 7n });
   });
 
+  it('bounds latest and timestamp lookups by the last stable offset under read_committed, for consumers only', async () => {
+    const h = await seeded();
+    // Offsets 7-8: a transaction from producer 70, still open.
+    const res = await h.call(ApiKey.Produce, 11, {
+      transactionalId: 'tx',
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [
+        {
+          name: 't',
+          partitionData: [
+            {
+              index: 0,
+              records: encodeBatch({
+                records: [
+                  { value: new Uint8Array([1]), timestamp: 600n },
+                  { value: new Uint8Array([2]), timestamp: 700n },
+                ],
+                producerId: 70n,
+                producerEpoch: 0,
+                baseSequence: 0,
+                transactional: true,
+              }),
+            },
+          ],
+        },
+      ],
+    });
+    expect(res.responses[0]!.partitionResponses[0]!.baseOffset).toBe(7n);
+    const committed = { isolationLevel: 1 };
+    expect(await listOffset(h, 't', -1n)).toMatchObject({ offset: 9n });
+    expect(await listOffset(h, 't', -1n, 10, committed)).toMatchObject({ errorCode: 0, offset: 7n, timestamp: -1n });
+    expect(await listOffset(h, 't', -1n, 2, committed)).toMatchObject({ offset: 7n });
+    // Before v2 there is no isolation level.
+    expect(await listOffset(h, 't', -1n, 1)).toMatchObject({ offset: 9n });
+    expect(await listOffset(h, 't', 600n)).toMatchObject({ offset: 7n, timestamp: 600n });
+    expect(await listOffset(h, 't', 600n, 10, committed)).toMatchObject({ errorCode: 0, offset: -1n, timestamp: -1n });
+    expect(await listOffset(h, 't', 450n, 10, committed)).toMatchObject({ offset: 4n, timestamp: 500n });
+    expect(await listOffset(h, 't', -3n)).toMatchObject({ offset: 8n, timestamp: 700n });
+    expect(await listOffset(h, 't', -3n, 10, committed)).toMatchObject({ offset: -1n, timestamp: -1n });
+    expect(await listOffset(h, 't', -2n, 10, committed)).toMatchObject({ offset: 0n });
+    // A follower or debugging replica reads to the log end whatever its isolation level.
+    const debug = await h.call(ApiKey.ListOffsets, 10, {
+      replicaId: -2,
+      isolationLevel: 1,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: -1n, currentLeaderEpoch: -1 }] }],
+    });
+    expect(debug.topics[0]!.partitions[0]!.offset).toBe(9n);
+
+    // The commit marker at 9 makes it all stable.
+    const marker = encodeBatch({
+      records: [{ key: new Uint8Array([0, 0, 0, 1]), value: new Uint8Array(6), timestamp: 650n }],
+      producerId: 70n,
+      producerEpoch: 0,
+      baseSequence: -1,
+      transactional: true,
+      control: true,
+    });
+    await h.blobs.put('markers/70', [marker]);
+    const topic = (await h.meta.topics.getTopic('t'))!;
+    await h.meta.log.writeMarkers([
+      {
+        partition: { topicId: topic.id, partition: 0 },
+        marker: {
+          producerId: 70n,
+          producerEpoch: 0,
+          commit: true,
+          coordinatorEpoch: 0,
+          batch: { offsetCount: 1, maxTimestamp: 650n, object: 'markers/70', position: 0, size: marker.length },
+        },
+      },
+    ]);
+    expect(await listOffset(h, 't', -1n, 10, committed)).toMatchObject({ offset: 10n });
+    expect(await listOffset(h, 't', 600n, 10, committed)).toMatchObject({ offset: 7n, timestamp: 600n });
+    expect(await listOffset(h, 't', -3n, 10, committed)).toMatchObject({ offset: 8n, timestamp: 700n });
+  });
+
   it('answers earliest (-2) and earliest local (-4) with the log start offset', async () => {
     const h = await seeded();
     expect(await listOffset(h, 't', -2n)).toMatchObject({ errorCode: 0, offset: 0n, timestamp: -1n, leaderEpoch: 0 });

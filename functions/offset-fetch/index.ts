@@ -13,8 +13,10 @@
  * - v9 member id and epoch: for a KIP-848 group, a member id (or an epoch
  *   >= 0) must name a member at that epoch: UNKNOWN_MEMBER_ID, else
  *   STALE_MEMBER_EPOCH, as the group's error. Classic groups do not check them.
- * - v7+ requireStable: no transactional offsets are ever pending yet, so
- *   every offset is stable and the request is answered at once.
+ * - v7+ requireStable: a partition with transactional offsets staged
+ *   (TxnOffsetCommit, transaction not yet ended) is UNSTABLE_OFFSET_COMMIT
+ *   with offset -1, so the consumer retries until the transaction ends;
+ *   without it the last committed offset is answered.
  * - Group-level errors: v8+ in the group's error code with no topics; v2-7 in
  *   the top-level error code with no topics; v0-1 on every requested partition.
  *   Storage unreachable is COORDINATOR_NOT_AVAILABLE.
@@ -105,7 +107,11 @@ function answerFor(query: GroupQuery, committed: readonly CommittedOffset[]): Gr
 }
 
 /** Answers every group, each with its offsets or its group-level error. */
-async function fetchGroups(env: FunctionEnv, queries: readonly GroupQuery[]): Promise<GroupAnswer[]> {
+async function fetchGroups(
+  env: FunctionEnv,
+  queries: readonly GroupQuery[],
+  requireStable: boolean,
+): Promise<GroupAnswer[]> {
   const failed = (q: GroupQuery, code: number): GroupAnswer => ({ groupId: q.groupId, errorCode: code, topics: [] });
   try {
     const states = await env.meta.groups.getMany([...new Set(queries.map((q) => q.groupId))]);
@@ -128,10 +134,23 @@ async function fetchGroups(env: FunctionEnv, queries: readonly GroupQuery[]): Pr
         return partitions === undefined ? { groupId: q.groupId } : { groupId: q.groupId, partitions };
       }),
     );
+    const staged = requireStable
+      ? await Promise.all(valid.map((q) => env.meta.groups.stagedPartitions(q.groupId)))
+      : valid.map(() => []);
     let next = 0;
-    return queries.map((q, i) =>
-      checks[i] === ErrorCode.NONE ? answerFor(q, offsets[next++] ?? []) : failed(q, checks[i]!),
-    );
+    return queries.map((q, i) => {
+      if (checks[i] !== ErrorCode.NONE) return failed(q, checks[i]!);
+      const unstable = new Set(staged[next]!.map((p) => `${p.partition}:${p.topic}`));
+      const answer = answerFor(q, offsets[next++] ?? []);
+      if (unstable.size === 0) return answer;
+      for (const t of answer.topics) {
+        for (const p of t.partitions) {
+          if (!unstable.has(`${p.partitionIndex}:${t.name}`)) continue;
+          Object.assign(p, missing(p.partitionIndex), { errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
+        }
+      }
+      return answer;
+    });
   } catch (e) {
     storageFailure(env, e, 'offset-fetch');
     return queries.map((q) => failed(q, ErrorCode.COORDINATOR_NOT_AVAILABLE));
@@ -151,11 +170,16 @@ export default defineFunction({
           memberEpoch: apiVersion >= 9 ? g.memberEpoch : -1,
           topics: g.topics,
         })),
+        body.requireStable,
       );
       return { throttleTimeMs: 0, groups } satisfies Init<OffsetFetchResponse>;
     }
     const topics = apiVersion >= 2 ? body.topics : (body.topics ?? []);
-    const [answer] = await fetchGroups(env, [{ groupId: body.groupId, memberId: null, memberEpoch: -1, topics }]);
+    const [answer] = await fetchGroups(
+      env,
+      [{ groupId: body.groupId, memberId: null, memberEpoch: -1, topics }],
+      apiVersion >= 7 && body.requireStable,
+    );
     const response: Init<OffsetFetchResponse> = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: [] };
     if (answer === undefined) return response;
     if (answer.errorCode === ErrorCode.NONE) {

@@ -16,13 +16,22 @@
  * of the request proceeds. acks=0 answers nothing, or closes the connection
  * when any partition failed, as Kafka does.
  *
- * Scope of idempotence and transactions: batches with a producer id
- * (idempotent producers, which Java clients are by default since 3.0) are
- * stored as sent; sequence numbers are not yet checked, so a retried batch
- * may be stored twice. Transactional batches need a transactionalId in the
- * request (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Kafka's rule); since
- * InitProducerId refuses transactional ids, no client reaches this with a
- * real transaction.
+ * Idempotence and transactions: a batch with a producer id (>= 0) carries
+ * its producer fields into the append, whose atomic step applies Kafka's
+ * producer-state rules (storage/producer-rules.ts). A retry of one of the
+ * producer's last five batches is answered NONE with the offset it was
+ * stored at, and, as Kafka does, that batch's timestamp as logAppendTimeMs;
+ * its second copy stays an unreferenced object. Refusals are
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH and INVALID_TXN_STATE,
+ * answered as Kafka does: base offset and append time -1, the log start
+ * offset, no error message. A transactional batch opens a transaction on the
+ * partition, which holds back the last stable offset until the coordinator
+ * writes its marker. Request-level rules, Kafka's: transactional batches
+ * need a transactionalId (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), and
+ * the transactional batches of one request come from one producer id and
+ * epoch (else every partition is INVALID_PRODUCER_ID_MAPPING). A batch
+ * without a producer id (-1) is stored as sent, transactional flag or not,
+ * with no producer state, as Kafka does.
  */
 
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
@@ -47,7 +56,7 @@ import { upConvertMessageSet } from '../../shared/records/convert.js';
 import type { RecordsError } from '../../shared/records/errors.js';
 import { decodeBatch } from '../../shared/records/records.js';
 import { validateProduceRecords } from '../../shared/records/validate.js';
-import type { AppendBatch, PartitionRef, TopicRecord } from '../../shared/storage/types.js';
+import type { AppendBatch, BatchOutcome, PartitionRef, TopicRecord } from '../../shared/storage/types.js';
 import { brokerNode, LEADER_EPOCH } from '../cluster.js';
 import { CLOSE_CONNECTION, defineFunction, type FunctionEnv, NO_RESPONSE } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
@@ -71,6 +80,30 @@ interface Accepted {
   readonly logAppendTime: boolean;
 }
 
+/** The producer fields the append checks, for a batch with a producer id. */
+function producerOf(header: RecordBatchHeader): AppendBatch['producer'] {
+  if (!header.hasProducerId) return undefined;
+  return {
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    baseSequence: header.baseSequence,
+    lastSequence: header.lastSequence,
+    transactional: header.isTransactional,
+  };
+}
+
+/** Kafka's error for a refused batch. */
+function outcomeError(outcome: Exclude<BatchOutcome, { kind: 'appended' | 'duplicate' }>): number {
+  switch (outcome.kind) {
+    case 'out-of-order-sequence':
+      return ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
+    case 'invalid-producer-epoch':
+      return ErrorCode.INVALID_PRODUCER_EPOCH;
+    case 'invalid-txn-state':
+      return ErrorCode.INVALID_TXN_STATE;
+  }
+}
+
 function failed(response: PartitionResponse, code: number, message: string | null = null): void {
   response.errorCode = code;
   response.baseOffset = -1n;
@@ -91,6 +124,10 @@ function hasTransactionalRecords(body: ProduceRequest): boolean {
     }
   }
   return false;
+}
+
+function producerKey(header: RecordBatchHeader): string {
+  return `${header.producerId}:${header.producerEpoch}`;
 }
 
 /** A unique, time-ordered object key: `batches/<yyyymmdd>/<ms since epoch, 15 digits>-<16 hex random>`. */
@@ -312,6 +349,18 @@ export default defineFunction({
       for (const a of accepted) failed(a.response, ErrorCode.INVALID_REQUIRED_ACKS);
       return answer(true);
     }
+    // ReplicaManager.handleProduceAppend: one transactional producer (id and epoch) per request, or
+    // the request fails as a whole.
+    const transactionalProducers = new Set(
+      accepted.filter((a) => a.header.isTransactional && a.header.hasProducerId).map((a) => producerKey(a.header)),
+    );
+    if (transactionalProducers.size > 1) {
+      for (const s of slots) {
+        failed(s.response, ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+        s.response.recordErrors = [];
+      }
+      return answer(true);
+    }
     if (rejected.length > 0) {
       try {
         const offsets = await env.meta.log.offsets(rejected.map((r) => r.ref));
@@ -361,6 +410,7 @@ export default defineFunction({
         object,
         position,
         size: a.batch.length,
+        producer: producerOf(a.header),
       });
       append.owners.push(a);
       position += a.batch.length;
@@ -370,9 +420,20 @@ export default defineFunction({
       appends.forEach(({ owners }, i) => {
         const result = results[i]!;
         owners.forEach((a, j) => {
-          a.response.baseOffset = result.baseOffsets[j]!;
+          const outcome = result.outcomes[j]!;
+          if (outcome.kind === 'appended') {
+            a.response.baseOffset = outcome.baseOffset;
+            a.response.logAppendTimeMs = a.logAppendTime ? now : -1n;
+          } else if (outcome.kind === 'duplicate') {
+            // UnifiedLog.append answers a duplicate with the stored batch's offset and timestamp.
+            a.response.baseOffset = outcome.baseOffset;
+            a.response.logAppendTimeMs = outcome.timestamp;
+          } else {
+            // ReplicaManager.appendToLocalLog: no message, but the log start offset.
+            failed(a.response, outcomeError(outcome));
+            anyError = true;
+          }
           a.response.logStartOffset = result.offsets.logStartOffset;
-          a.response.logAppendTimeMs = a.logAppendTime ? now : -1n;
         });
       });
     } catch (e) {

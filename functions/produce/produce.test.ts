@@ -330,6 +330,185 @@ describe('produce', () => {
     expect((await produce(h, 'idem', transactional)).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   });
 
+  describe('idempotent and transactional producers', () => {
+    function pbatch(
+      values: readonly number[],
+      producerId: bigint,
+      producerEpoch: number,
+      baseSequence: number,
+      options: { transactional?: boolean; timestamp?: bigint } = {},
+    ): Uint8Array {
+      return encodeBatch({
+        records: values.map((v) => ({ value: new Uint8Array([v]), timestamp: options.timestamp ?? 1_000n })),
+        producerId,
+        producerEpoch,
+        baseSequence,
+        transactional: options.transactional ?? false,
+      });
+    }
+
+    async function produceTxn(h: Harness, topic: string, records: Uint8Array, transactionalId = 'tx') {
+      const res = await h.call(ApiKey.Produce, 11, {
+        transactionalId,
+        acks: -1,
+        timeoutMs: 1000,
+        topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+      });
+      return res.responses[0]!.partitionResponses[0]!;
+    }
+
+    it('answers a retried batch NONE with its first offset and timestamp, and stores it once', async () => {
+      const h = harness();
+      await h.createTopic('idem');
+      const first = pbatch([1, 2], 5n, 0, 0, { timestamp: 1_234n });
+      expect(await produce(h, 'idem', first.slice())).toMatchObject({
+        errorCode: 0,
+        baseOffset: 0n,
+        logAppendTimeMs: -1n,
+      });
+      expect((await produce(h, 'idem', pbatch([3], 5n, 0, 2))).baseOffset).toBe(2n);
+      const retried = await produce(h, 'idem', first.slice());
+      // UnifiedLog.append: a duplicate gets the stored batch's offset, and its timestamp as the append time.
+      expect(retried).toMatchObject({
+        errorCode: 0,
+        baseOffset: 0n,
+        logAppendTimeMs: 1_234n,
+        logStartOffset: 0n,
+        errorMessage: null,
+      });
+      const fetched = await fetchAll(h, 'idem');
+      expect(fetched.highWatermark).toBe(3n);
+      const decoded = decodeBatches(fetched.records!);
+      expect(decoded.ok && decoded.value.batches.map((b) => b.header.baseOffset)).toEqual([0n, 2n]);
+    });
+
+    it('answers OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH as Kafka does, storing nothing', async () => {
+      const h = harness();
+      await h.createTopic('idem');
+      await produce(h, 'idem', pbatch([1, 2], 6n, 3, 0));
+      await h.call(ApiKey.DeleteRecords, 1, {
+        topics: [{ name: 'idem', partitions: [{ partitionIndex: 0, offset: 1n }] }],
+        timeoutMs: 0,
+      });
+      const gap = await produce(h, 'idem', pbatch([3], 6n, 3, 5));
+      expect(gap).toEqual({
+        index: 0,
+        errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        baseOffset: -1n,
+        logAppendTimeMs: -1n,
+        logStartOffset: 1n,
+        recordErrors: [],
+        errorMessage: null,
+        currentLeader: { leaderId: -1, leaderEpoch: -1 },
+      });
+      expect(await produce(h, 'idem', pbatch([3], 6n, 2, 2))).toMatchObject({
+        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+        baseOffset: -1n,
+        logStartOffset: 1n,
+        errorMessage: null,
+      });
+      expect(await produce(h, 'idem', pbatch([3], 6n, 4, 1))).toMatchObject({
+        errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+      });
+      expect((await fetchAll(h, 'idem', 1n)).highWatermark).toBe(2n);
+      expect(await produce(h, 'idem', pbatch([3], 6n, 4, 0))).toMatchObject({ errorCode: 0, baseOffset: 2n });
+    });
+
+    it('closes the connection for acks=0 when a batch is refused, and answers nothing for a duplicate', async () => {
+      const h = harness();
+      await h.createTopic('idem');
+      const b = pbatch([1], 7n, 0, 0);
+      expect(await produce(h, 'idem', b.slice())).toMatchObject({ errorCode: 0 });
+      const send = (records: Uint8Array) =>
+        h.send(
+          encodeRequest(ApiKey.Produce, 11, 1, 'c', {
+            acks: 0,
+            timeoutMs: 1000,
+            topicData: [{ name: 'idem', partitionData: [{ index: 0, records }] }],
+          }),
+        );
+      expect((await send(b.slice())).status).toBe(204);
+      const refused = await send(pbatch([1], 7n, 0, 9));
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get(Header.action)).toBe('close');
+    });
+
+    it('opens a transaction that holds back the last stable offset, and refuses non-transactional writes meanwhile', async () => {
+      const h = harness();
+      const topic = await h.createTopic('txn');
+      await produce(h, 'txn', batchOf(['a']));
+      expect(await produceTxn(h, 'txn', pbatch([1, 2], 8n, 0, 0, { transactional: true }))).toMatchObject({
+        errorCode: 0,
+        baseOffset: 1n,
+      });
+      const [offsets] = await h.meta.log.offsets([{ topicId: topic.id, partition: 0 }]);
+      expect(offsets).toMatchObject({ highWatermark: 3n, lastStableOffset: 1n });
+      expect(await produce(h, 'txn', pbatch([3], 8n, 0, 2))).toMatchObject({
+        errorCode: ErrorCode.INVALID_TXN_STATE,
+        baseOffset: -1n,
+        logStartOffset: 0n,
+      });
+      expect(await produceTxn(h, 'txn', pbatch([3], 8n, 0, 2, { transactional: true }))).toMatchObject({
+        errorCode: 0,
+        baseOffset: 3n,
+      });
+      expect((await h.meta.log.producerStates({ topicId: topic.id, partition: 0 }))[0]).toMatchObject({
+        producerId: 8n,
+        currentTxnStartOffset: 1n,
+        lastSequence: 2,
+      });
+    });
+
+    it('refuses transactional batches of two producers in one request with INVALID_PRODUCER_ID_MAPPING', async () => {
+      const h = harness();
+      await h.createTopic('txn', 2);
+      const res = await h.call(ApiKey.Produce, 11, {
+        transactionalId: 'tx',
+        acks: -1,
+        timeoutMs: 1000,
+        topicData: [
+          {
+            name: 'txn',
+            partitionData: [
+              { index: 0, records: pbatch([1], 9n, 0, 0, { transactional: true }) },
+              { index: 1, records: pbatch([1], 10n, 0, 0, { transactional: true }) },
+            ],
+          },
+        ],
+      });
+      expect(res.responses[0]!.partitionResponses.map((p) => p.errorCode)).toEqual([
+        ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+        ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+      ]);
+      expect((await fetchAll(h, 'txn')).highWatermark).toBe(0n);
+      // One producer over several partitions is fine.
+      const ok = await h.call(ApiKey.Produce, 11, {
+        transactionalId: 'tx',
+        acks: -1,
+        timeoutMs: 1000,
+        topicData: [
+          {
+            name: 'txn',
+            partitionData: [
+              { index: 0, records: pbatch([1], 9n, 0, 0, { transactional: true }) },
+              { index: 1, records: pbatch([1], 9n, 0, 0, { transactional: true }) },
+            ],
+          },
+        ],
+      });
+      expect(ok.responses[0]!.partitionResponses.map((p) => p.errorCode)).toEqual([0, 0]);
+    });
+
+    it('stores a batch without a producer id as sent, keeping no producer state', async () => {
+      const h = harness();
+      const topic = await h.createTopic('plain');
+      const b = batchOf(['a']);
+      expect((await produce(h, 'plain', b.slice())).baseOffset).toBe(0n);
+      expect((await produce(h, 'plain', b.slice())).baseOffset).toBe(1n);
+      expect(await h.meta.log.producerStates({ topicId: topic.id, partition: 0 })).toEqual([]);
+    });
+  });
+
   it('answers NOT_LEADER_OR_FOLLOWER with the current leader (v10+) when the object store is down', async () => {
     const h = harness();
     await h.createTopic('down');

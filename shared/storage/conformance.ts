@@ -13,12 +13,15 @@ import type { CommittedOffset, TopicPartitionRef } from './groups.js';
 import { EMPTY_OFFSETS } from './log-rules.js';
 import {
   type AppendBatch,
+  type BatchOutcome,
+  type BatchProducer,
   type BlobStore,
   type IndexEntry,
   type MetaStore,
   type PartitionRef,
   StorageUnavailableError,
   type TopicRecord,
+  type TransactionMarker,
 } from './types.js';
 
 function topicId(): string {
@@ -39,6 +42,16 @@ function partition(index = 0): PartitionRef {
 
 function batch(offsetCount: number, maxTimestamp: bigint, size = 100, object = 'objects/0001'): AppendBatch {
   return { offsetCount, maxTimestamp, object, position: 0, size };
+}
+
+/** The base offset of an appended batch; fails the test for any other outcome. */
+function appendedAt(outcome: BatchOutcome): bigint {
+  if (outcome.kind !== 'appended') throw new Error(`expected the batch appended, got ${JSON.stringify(outcome, big)}`);
+  return outcome.baseOffset;
+}
+
+function big(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
 function bases(entries: readonly IndexEntry[]): bigint[] {
@@ -65,7 +78,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
 
     async function appendOne(p: PartitionRef, batches: AppendBatch[], via: MetaStore = store): Promise<bigint[]> {
       const [result] = await via.log.append([{ partition: p, batches }]);
-      return [...result!.baseOffsets];
+      return result!.outcomes.map(appendedAt);
     }
 
     beforeAll(async () => {
@@ -235,6 +248,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
           highWatermark: 6n,
           maxTimestamp: 30n,
           maxTimestampBatchOffset: 5n,
+          lastStableOffset: 6n,
         });
         const entries = await other.log.read(p, 0n, 1 << 20);
         expect(entries.map((e) => [e.baseOffset, e.lastOffset, e.maxTimestamp])).toEqual([
@@ -248,8 +262,14 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
         const p = partition();
         const [result] = await store.log.append([{ partition: p, batches: [batch(4, 50n)] }]);
         expect(result).toEqual({
-          baseOffsets: [0n],
-          offsets: { logStartOffset: 0n, highWatermark: 4n, maxTimestamp: 50n, maxTimestampBatchOffset: 0n },
+          outcomes: [{ kind: 'appended', baseOffset: 0n }],
+          offsets: {
+            logStartOffset: 0n,
+            highWatermark: 4n,
+            maxTimestamp: 50n,
+            maxTimestampBatchOffset: 0n,
+            lastStableOffset: 4n,
+          },
         });
       });
 
@@ -286,7 +306,11 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             ]),
           ),
         );
-        const assigned = results.map((r, i) => ({ base: r[0]!.baseOffsets[0]!, count: counts[i]!, object: i }));
+        const assigned = results.map((r, i) => ({
+          base: appendedAt(r[0]!.outcomes[0]!),
+          count: counts[i]!,
+          object: i,
+        }));
         assigned.sort((a, b) => (a.base < b.base ? -1 : 1));
         let next = 0n;
         for (const a of assigned) {
@@ -313,7 +337,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
           { partition: c, batches: [] },
           { partition: a, batches: [batch(1, 8n)] },
         ]);
-        expect(results.map((r) => r.baseOffsets)).toEqual([[0n], [10n, 13n], [], [2n]]);
+        expect(results.map((r) => r.outcomes.map(appendedAt))).toEqual([[0n], [10n, 13n], [], [2n]]);
         expect(results.map((r) => r.offsets.highWatermark)).toEqual([2n, 14n, 0n, 3n]);
         expect((await other.log.offsets([a, b, c])).map((o) => o.highWatermark)).toEqual([3n, 14n, 0n]);
         expect(await store.log.append([])).toEqual([]);
@@ -391,6 +415,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
           highWatermark: 4n,
           maxTimestamp: 9n,
           maxTimestampBatchOffset: 1n,
+          lastStableOffset: 4n,
         });
       });
 
@@ -403,6 +428,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
           highWatermark: 2n,
           maxTimestamp: -1n,
           maxTimestampBatchOffset: 0n,
+          lastStableOffset: 2n,
         });
         expect((await store.log.findByTimestamp(p, -1n))?.baseOffset).toBe(0n);
         expect(await store.log.findByTimestamp(p, 0n)).toBeNull();
@@ -436,6 +462,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             highWatermark: 9n,
             maxTimestamp: 30n,
             maxTimestampBatchOffset: 6n,
+            lastStableOffset: 9n,
           });
           expect(await store.log.offsets([p])).toEqual([moved]);
           expect(bases(await store.log.read(p, 0n, 1 << 20))).toEqual([3n, 6n]);
@@ -453,6 +480,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             highWatermark: 6n,
             maxTimestamp: 20n,
             maxTimestampBatchOffset: 3n,
+            lastStableOffset: 6n,
           });
           expect(await store.log.advanceLogStart(p, 3n)).toEqual(same);
         });
@@ -465,6 +493,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             highWatermark: 6n,
             maxTimestamp: -1n,
             maxTimestampBatchOffset: -1n,
+            lastStableOffset: 6n,
           });
           expect(await store.log.read(p, 0n, 1 << 20)).toEqual([]);
           expect(await store.log.findByTimestamp(p, 0n)).toBeNull();
@@ -474,6 +503,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             highWatermark: 8n,
             maxTimestamp: 5n,
             maxTimestampBatchOffset: 6n,
+            lastStableOffset: 8n,
           });
           expect((await store.log.findByTimestamp(p, 5n))?.baseOffset).toBe(6n);
         });
@@ -488,6 +518,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             highWatermark: 5n,
             maxTimestamp: 600n,
             maxTimestampBatchOffset: 4n,
+            lastStableOffset: 5n,
           });
           const at = async (ts: bigint): Promise<bigint | null> =>
             (await other.log.findByTimestamp(p, ts))?.baseOffset ?? null;
@@ -507,6 +538,7 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             highWatermark: 5n,
             maxTimestamp: 300n,
             maxTimestampBatchOffset: 2n,
+            lastStableOffset: 5n,
           });
           expect((await store.log.findByTimestamp(p, 250n))?.baseOffset).toBe(2n);
           expect(await appendOne(p, [batch(1, 300n)])).toEqual([5n]);
@@ -529,7 +561,491 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
             highWatermark: 1200n,
             maxTimestamp: 100n,
             maxTimestampBatchOffset: 1100n,
+            lastStableOffset: 1200n,
           });
+        });
+      });
+
+      describe('producer state', () => {
+        const MAX_SEQ = 0x7fffffff;
+
+        function seqAfter(base: number, count: number): number {
+          const delta = count - 1;
+          return base > MAX_SEQ - delta ? delta - (MAX_SEQ - base) - 1 : base + delta;
+        }
+
+        function pbatch(
+          count: number,
+          producerId: bigint,
+          producerEpoch: number,
+          baseSequence: number,
+          options: { transactional?: boolean; ts?: bigint; object?: string } = {},
+        ): AppendBatch {
+          const producer: BatchProducer = {
+            producerId,
+            producerEpoch,
+            baseSequence,
+            lastSequence: seqAfter(baseSequence, count),
+            transactional: options.transactional ?? false,
+          };
+          return { ...batch(count, options.ts ?? 1n, 10, options.object), producer };
+        }
+
+        function marker(
+          producerId: bigint,
+          producerEpoch: number,
+          commit: boolean,
+          options: { coordinatorEpoch?: number; ts?: bigint } = {},
+        ): TransactionMarker {
+          return {
+            producerId,
+            producerEpoch,
+            commit,
+            coordinatorEpoch: options.coordinatorEpoch ?? 0,
+            batch: { offsetCount: 1, maxTimestamp: options.ts ?? 1n, object: 'objects/marker', position: 0, size: 10 },
+          };
+        }
+
+        async function outcomes(p: PartitionRef, batches: AppendBatch[], via: MetaStore = store): Promise<string[]> {
+          const [result] = await via.log.append([{ partition: p, batches }]);
+          return result!.outcomes.map((o) =>
+            o.kind === 'appended' || o.kind === 'duplicate' ? `${o.kind}@${o.baseOffset}` : o.kind,
+          );
+        }
+
+        async function mark(p: PartitionRef, m: TransactionMarker, via: MetaStore = store): Promise<string> {
+          const [outcome] = await via.log.writeMarkers([{ partition: p, marker: m }]);
+          return outcome!.kind === 'written' ? `written@${outcome!.offset}` : outcome!.kind;
+        }
+
+        async function lso(p: PartitionRef, via: MetaStore = store): Promise<bigint> {
+          return (await via.log.offsets([p]))[0]!.lastStableOffset;
+        }
+
+        async function hwm(p: PartitionRef): Promise<bigint> {
+          return (await store.log.offsets([p]))[0]!.highWatermark;
+        }
+
+        it('appends batches in sequence and keeps each producer apart', async () => {
+          const p = partition();
+          expect(await outcomes(p, [pbatch(3, 1n, 0, 0, { ts: 5n }), batch(2, 6n), pbatch(2, 2n, 4, 0)])).toEqual([
+            'appended@0',
+            'appended@3',
+            'appended@5',
+          ]);
+          expect(await outcomes(p, [pbatch(1, 1n, 0, 3, { ts: 7n }), pbatch(2, 2n, 4, 2)], other)).toEqual([
+            'appended@7',
+            'appended@8',
+          ]);
+          expect(await other.log.producerStates(p)).toEqual([
+            {
+              producerId: 1n,
+              producerEpoch: 0,
+              lastSequence: 3,
+              lastTimestamp: 7n,
+              coordinatorEpoch: -1,
+              currentTxnStartOffset: -1n,
+            },
+            {
+              producerId: 2n,
+              producerEpoch: 4,
+              lastSequence: 3,
+              lastTimestamp: 1n,
+              coordinatorEpoch: -1,
+              currentTxnStartOffset: -1n,
+            },
+          ]);
+          expect(await store.log.producerStates(partition())).toEqual([]);
+        });
+
+        it('answers a retry of any of the last five batches as a duplicate at its first offset, storing nothing', async () => {
+          const p = partition();
+          const sent = Array.from({ length: 6 }, (_, i) => pbatch(2, 9n, 1, 2 * i, { ts: BigInt(100 + i) }));
+          for (const b of sent) await appendOne(p, [b]);
+          expect(await hwm(p)).toBe(12n);
+          for (let i = 1; i < 6; i++) {
+            const [result] = await other.log.append([{ partition: p, batches: [sent[i]!] }]);
+            expect(result!.outcomes).toEqual([
+              { kind: 'duplicate', baseOffset: BigInt(2 * i), timestamp: BigInt(100 + i) },
+            ]);
+            expect(result!.offsets.highWatermark).toBe(12n);
+          }
+          // The oldest fell out of the five kept: it is no longer known, and out of sequence.
+          expect(await outcomes(p, [sent[0]!])).toEqual(['out-of-order-sequence']);
+          expect(await hwm(p)).toBe(12n);
+          expect((await store.log.read(p, 0n, 1 << 20)).length).toBe(6);
+          // A range that only overlaps a stored one is no duplicate.
+          expect(await outcomes(p, [pbatch(1, 9n, 1, 10)])).toEqual(['out-of-order-sequence']);
+          expect(await outcomes(p, [pbatch(1, 9n, 1, 12)])).toEqual(['appended@12']);
+        });
+
+        it('refuses gaps and repeats that are not duplicates', async () => {
+          const p = partition();
+          expect(await outcomes(p, [pbatch(2, 3n, 0, 0)])).toEqual(['appended@0']);
+          expect(await outcomes(p, [pbatch(1, 3n, 0, 3)])).toEqual(['out-of-order-sequence']);
+          expect(await outcomes(p, [pbatch(1, 3n, 0, 1)])).toEqual(['out-of-order-sequence']);
+          expect(await outcomes(p, [pbatch(1, 3n, 0, 2)])).toEqual(['appended@2']);
+          expect(await hwm(p)).toBe(3n);
+        });
+
+        it('refuses an older epoch, even for a batch it stored', async () => {
+          const p = partition();
+          await appendOne(p, [pbatch(1, 4n, 2, 0)]);
+          expect(await outcomes(p, [pbatch(1, 4n, 1, 0)])).toEqual(['invalid-producer-epoch']);
+          expect(await outcomes(p, [pbatch(1, 4n, 1, 1)])).toEqual(['invalid-producer-epoch']);
+          const [result] = await store.log.append([{ partition: p, batches: [pbatch(1, 4n, 1, 1)] }]);
+          expect(result!.outcomes[0]!.kind === 'invalid-producer-epoch' && result!.outcomes[0]!.message).toMatch(
+            /epoch/,
+          );
+          expect(await hwm(p)).toBe(1n);
+        });
+
+        it('starts a new epoch at sequence 0 only, and forgets the old epoch', async () => {
+          const p = partition();
+          await appendOne(p, [pbatch(2, 5n, 0, 0), pbatch(2, 5n, 0, 2)]);
+          expect(await outcomes(p, [pbatch(1, 5n, 1, 4)])).toEqual(['out-of-order-sequence']);
+          expect(await outcomes(p, [pbatch(1, 5n, 1, 0)])).toEqual(['appended@4']);
+          expect(await outcomes(p, [pbatch(2, 5n, 1, 0)])).toEqual(['out-of-order-sequence']);
+          expect(await outcomes(p, [pbatch(1, 5n, 0, 4)])).toEqual(['invalid-producer-epoch']);
+          expect(await outcomes(p, [pbatch(1, 5n, 1, 0)])).toEqual(['duplicate@4']);
+        });
+
+        it('takes any sequence from a producer it holds no state for, then holds it to it', async () => {
+          const p = partition();
+          expect(await outcomes(p, [pbatch(2, 6n, 3, 42)])).toEqual(['appended@0']);
+          expect(await outcomes(p, [pbatch(1, 6n, 3, 45)])).toEqual(['out-of-order-sequence']);
+          expect(await outcomes(p, [pbatch(1, 6n, 3, 44)])).toEqual(['appended@2']);
+          expect(await outcomes(p, [pbatch(1, 7n, 0, 1000)])).toEqual(['appended@3']);
+        });
+
+        it('wraps sequences from 2^31 - 1 to 0', async () => {
+          const p = partition();
+          expect(await outcomes(p, [pbatch(2, 8n, 0, MAX_SEQ - 1)])).toEqual(['appended@0']);
+          expect((await store.log.producerStates(p))[0]!.lastSequence).toBe(MAX_SEQ);
+          expect(await outcomes(p, [pbatch(1, 8n, 0, 1)])).toEqual(['out-of-order-sequence']);
+          expect(await outcomes(p, [pbatch(3, 8n, 0, 0)])).toEqual(['appended@2']);
+          expect(await outcomes(p, [pbatch(2, 8n, 0, MAX_SEQ - 1)])).toEqual(['duplicate@0']);
+          // A batch may itself wrap: sequences 2^31 - 1, 0, 1.
+          const q = partition();
+          expect(await outcomes(q, [pbatch(3, 8n, 0, MAX_SEQ)])).toEqual(['appended@0']);
+          expect((await store.log.producerStates(q))[0]!.lastSequence).toBe(1);
+          expect(await outcomes(q, [pbatch(3, 8n, 0, MAX_SEQ)])).toEqual(['duplicate@0']);
+          expect(await outcomes(q, [pbatch(1, 8n, 0, 2)])).toEqual(['appended@3']);
+        });
+
+        it('checks each batch of one append against the state the earlier ones left', async () => {
+          const p = partition();
+          expect(
+            await outcomes(p, [
+              pbatch(2, 10n, 0, 0),
+              pbatch(1, 10n, 0, 5),
+              pbatch(1, 10n, 0, 2),
+              pbatch(2, 10n, 0, 0),
+              pbatch(1, 10n, 1, 0),
+              pbatch(1, 10n, 0, 3),
+            ]),
+          ).toEqual([
+            'appended@0',
+            'out-of-order-sequence',
+            'appended@2',
+            'duplicate@0',
+            'appended@3',
+            'invalid-producer-epoch',
+          ]);
+          expect(await hwm(p)).toBe(4n);
+          expect(bases(await store.log.read(p, 0n, 1 << 20))).toEqual([0n, 2n, 3n]);
+        });
+
+        it('refuses malformed producer fields', async () => {
+          const p = partition();
+          const b = pbatch(2, 1n, 0, 0);
+          await expect(
+            store.log.append([{ partition: p, batches: [{ ...b, producer: { ...b.producer!, lastSequence: 5 } }] }]),
+          ).rejects.toBeInstanceOf(TypeError);
+          await expect(
+            store.log.append([{ partition: p, batches: [{ ...b, producer: { ...b.producer!, producerId: -1n } }] }]),
+          ).rejects.toBeInstanceOf(TypeError);
+          expect(await hwm(p)).toBe(0n);
+        });
+
+        it('stores exactly one of many concurrent copies of a batch, across instances', async () => {
+          const p = partition();
+          const stores = [store, other, await fresh()];
+          const results = await Promise.all(
+            Array.from({ length: 15 }, (_, i) =>
+              stores[i % stores.length]!.log.append([{ partition: p, batches: [pbatch(3, 11n, 0, 0)] }]),
+            ),
+          );
+          const kinds = results.map((r) => r[0]!.outcomes[0]!);
+          expect(kinds.filter((o) => o.kind === 'appended')).toEqual([{ kind: 'appended', baseOffset: 0n }]);
+          expect(kinds.filter((o) => o.kind === 'duplicate')).toHaveLength(14);
+          for (const o of kinds) if (o.kind === 'duplicate') expect(o.baseOffset).toBe(0n);
+          expect(await hwm(p)).toBe(3n);
+        });
+
+        it('stores a producer’s batches once each, in sequence order, whatever the order of concurrent retries', async () => {
+          const p = partition();
+          const stores = [store, other, await fresh()];
+          const count = 12;
+          const stored = new Map<number, bigint>();
+          // Every batch is sent by three instances at once until one attempt lands; out-of-order ones retry.
+          const send = async (seq: number): Promise<void> => {
+            for (;;) {
+              const rs = await Promise.all(
+                stores.map((s) =>
+                  s.log.append([{ partition: p, batches: [pbatch(1, 12n, 0, seq, { object: `objects/${seq}` })] }]),
+                ),
+              );
+              for (const r of rs) {
+                const o = r[0]!.outcomes[0]!;
+                if (o.kind === 'appended' || o.kind === 'duplicate') {
+                  const seen = stored.get(seq);
+                  if (seen !== undefined) expect(o.baseOffset).toBe(seen);
+                  stored.set(seq, o.baseOffset);
+                }
+              }
+              if (stored.has(seq)) return;
+              await new Promise((r) => setTimeout(r, 5));
+            }
+          };
+          await Promise.all(Array.from({ length: count }, (_, seq) => send(seq)));
+          const entries = await store.log.read(p, 0n, 1 << 20);
+          expect(entries.map((e) => e.object)).toEqual(Array.from({ length: count }, (_, seq) => `objects/${seq}`));
+          expect(bases(entries)).toEqual(Array.from({ length: count }, (_, i) => BigInt(i)));
+        });
+
+        it('opens a transaction at the first transactional batch and holds the last stable offset there', async () => {
+          const p = partition();
+          await appendOne(p, [batch(2, 1n)]);
+          expect(await lso(p)).toBe(2n);
+          const [result] = await store.log.append([
+            { partition: p, batches: [pbatch(2, 20n, 0, 0, { transactional: true })] },
+          ]);
+          expect(result!.offsets.lastStableOffset).toBe(2n);
+          expect(result!.offsets.highWatermark).toBe(4n);
+          expect(await outcomes(p, [pbatch(1, 20n, 0, 2, { transactional: true }), batch(1, 1n)])).toEqual([
+            'appended@4',
+            'appended@5',
+          ]);
+          expect(await lso(p, other)).toBe(2n);
+          expect((await other.log.producerStates(p))[0]!.currentTxnStartOffset).toBe(2n);
+          // A second transaction opened later does not move it; the earliest rules.
+          expect(await outcomes(p, [pbatch(1, 21n, 0, 0, { transactional: true })])).toEqual(['appended@6']);
+          expect(await lso(p)).toBe(2n);
+        });
+
+        it('refuses a non-transactional batch from a producer whose transaction is open', async () => {
+          const p = partition();
+          await appendOne(p, [pbatch(1, 22n, 0, 0, { transactional: true })]);
+          expect(await outcomes(p, [pbatch(1, 22n, 0, 1)])).toEqual(['invalid-txn-state']);
+          expect(await outcomes(p, [pbatch(1, 23n, 0, 0)])).toEqual(['appended@1']);
+          expect(await hwm(p)).toBe(2n);
+          expect(await outcomes(p, [pbatch(1, 22n, 0, 1, { transactional: true })])).toEqual(['appended@2']);
+        });
+
+        it('reads up to a bound, never a batch ending at or past it', async () => {
+          const p = partition();
+          await appendOne(p, [batch(2, 1n), pbatch(2, 24n, 0, 0, { transactional: true }), batch(3, 1n)]);
+          const stable = await lso(p);
+          expect(stable).toBe(2n);
+          expect(bases(await store.log.read(p, 0n, 1 << 20, stable))).toEqual([0n]);
+          expect(await store.log.read(p, 2n, 1 << 20, stable)).toEqual([]);
+          expect(bases(await store.log.read(p, 0n, 1 << 20, 5n))).toEqual([0n, 2n]);
+          expect(bases(await store.log.read(p, 0n, 1 << 20, 7n))).toEqual([0n, 2n, 4n]);
+          expect(bases(await store.log.read(p, 0n, 1, 7n))).toEqual([0n]);
+        });
+
+        it('writes a commit marker: one offset at the high watermark, the transaction closed', async () => {
+          const p = partition();
+          await appendOne(p, [pbatch(2, 25n, 0, 0, { transactional: true }), batch(1, 1n)]);
+          const [written] = await other.log.writeMarkers([
+            { partition: p, marker: marker(25n, 0, true, { coordinatorEpoch: 4, ts: 77n }) },
+          ]);
+          expect(written).toEqual({
+            kind: 'written',
+            offset: 3n,
+            offsets: {
+              logStartOffset: 0n,
+              highWatermark: 4n,
+              maxTimestamp: 77n,
+              maxTimestampBatchOffset: 3n,
+              lastStableOffset: 4n,
+            },
+          });
+          expect(await lso(p)).toBe(4n);
+          expect((await store.log.read(p, 3n, 1 << 20)).map((e) => [e.baseOffset, e.lastOffset, e.object])).toEqual([
+            [3n, 3n, 'objects/marker'],
+          ]);
+          expect(await store.log.abortedTransactions(p, 0n, 100n)).toEqual([]);
+          expect(await store.log.producerStates(p)).toEqual([
+            {
+              producerId: 25n,
+              producerEpoch: 0,
+              lastSequence: 1,
+              lastTimestamp: 77n,
+              coordinatorEpoch: 4,
+              currentTxnStartOffset: -1n,
+            },
+          ]);
+          // The producer goes on in sequence, and may write outside a transaction again.
+          expect(await outcomes(p, [pbatch(1, 25n, 0, 2)])).toEqual(['appended@4']);
+        });
+
+        it('writes an abort marker and records the aborted range', async () => {
+          const p = partition();
+          await appendOne(p, [batch(1, 1n), pbatch(2, 26n, 0, 0, { transactional: true }), batch(1, 1n)]);
+          expect(await mark(p, marker(26n, 0, false))).toBe('written@4');
+          expect(await lso(p)).toBe(5n);
+          expect(await other.log.abortedTransactions(p, 0n, 5n)).toEqual([{ producerId: 26n, firstOffset: 1n }]);
+          expect(await other.log.abortedTransactions(p, 4n, 5n)).toEqual([{ producerId: 26n, firstOffset: 1n }]);
+          expect(await other.log.abortedTransactions(p, 5n, 9n)).toEqual([]);
+          expect(await other.log.abortedTransactions(p, 0n, 1n)).toEqual([]);
+          expect(await other.log.abortedTransactions(p, 0n, 2n)).toEqual([{ producerId: 26n, firstOffset: 1n }]);
+          // A marker with no transaction open records nothing.
+          expect(await mark(p, marker(26n, 0, false))).toBe('written@5');
+          expect(await other.log.abortedTransactions(p, 0n, 100n)).toEqual([{ producerId: 26n, firstOffset: 1n }]);
+        });
+
+        it('finds aborted transactions that overlap, stopping once none begun before the bound can follow', async () => {
+          const p = partition();
+          // 26 opens at 0, 27 at 2; 26 aborts at 4 (27 still open), 27 aborts at 5, 28 opens at 6 and aborts at 7.
+          await appendOne(p, [
+            pbatch(2, 26n, 0, 0, { transactional: true }),
+            pbatch(2, 27n, 0, 0, { transactional: true }),
+          ]);
+          expect(await lso(p)).toBe(0n);
+          expect(await mark(p, marker(26n, 0, false))).toBe('written@4');
+          expect(await lso(p)).toBe(2n);
+          expect(await mark(p, marker(27n, 0, false))).toBe('written@5');
+          expect(await lso(p)).toBe(6n);
+          await appendOne(p, [pbatch(1, 28n, 0, 0, { transactional: true })]);
+          expect(await mark(p, marker(28n, 0, false))).toBe('written@7');
+          const all = [
+            { producerId: 26n, firstOffset: 0n },
+            { producerId: 27n, firstOffset: 2n },
+            { producerId: 28n, firstOffset: 6n },
+          ];
+          expect(await store.log.abortedTransactions(p, 0n, 100n)).toEqual(all);
+          expect(await store.log.abortedTransactions(p, 0n, 3n)).toEqual(all.slice(0, 2));
+          expect(await store.log.abortedTransactions(p, 0n, 1n)).toEqual(all.slice(0, 1));
+          expect(await store.log.abortedTransactions(p, 5n, 100n)).toEqual(all.slice(1));
+          expect(await store.log.abortedTransactions(p, 6n, 7n)).toEqual(all.slice(2));
+          expect(await store.log.abortedTransactions(p, 8n, 100n)).toEqual([]);
+          expect(await store.log.abortedTransactions(partition(), 0n, 100n)).toEqual([]);
+        });
+
+        it('refuses a marker older than the producer’s epoch on the partition, writing nothing', async () => {
+          const p = partition();
+          await appendOne(p, [pbatch(1, 29n, 3, 0, { transactional: true })]);
+          expect(await mark(p, marker(29n, 2, false))).toBe('invalid-producer-epoch');
+          expect(await hwm(p)).toBe(1n);
+          expect(await lso(p)).toBe(0n);
+          expect((await store.log.producerStates(p))[0]!.currentTxnStartOffset).toBe(0n);
+          expect(await mark(p, marker(29n, 3, true))).toBe('written@1');
+        });
+
+        it('takes a later epoch from a marker, fencing the older epoch’s batches', async () => {
+          const p = partition();
+          await appendOne(p, [pbatch(2, 30n, 0, 0, { transactional: true })]);
+          expect(await mark(p, marker(30n, 1, false, { coordinatorEpoch: 2 }))).toBe('written@2');
+          expect(await outcomes(p, [pbatch(1, 30n, 0, 2, { transactional: true })])).toEqual([
+            'invalid-producer-epoch',
+          ]);
+          expect(await outcomes(p, [pbatch(1, 30n, 1, 2, { transactional: true })])).toEqual(['out-of-order-sequence']);
+          expect(await outcomes(p, [pbatch(1, 30n, 1, 0, { transactional: true })])).toEqual(['appended@3']);
+          // A partition that never saw the producer takes the marker and its epoch.
+          const q = partition();
+          expect(await mark(q, marker(31n, 5, true, { coordinatorEpoch: 1, ts: 9n }))).toBe('written@0');
+          expect(await store.log.producerStates(q)).toEqual([
+            {
+              producerId: 31n,
+              producerEpoch: 5,
+              lastSequence: -1,
+              lastTimestamp: 9n,
+              coordinatorEpoch: 1,
+              currentTxnStartOffset: -1n,
+            },
+          ]);
+          expect(await outcomes(q, [pbatch(1, 31n, 5, 3)])).toEqual(['out-of-order-sequence']);
+          expect(await outcomes(q, [pbatch(1, 31n, 4, 0)])).toEqual(['invalid-producer-epoch']);
+        });
+
+        it('writes markers to several partitions in one call, each on its own, and wakes waiters', async () => {
+          const [a, b] = [partition(0), partition(1)];
+          await appendOne(a, [pbatch(1, 32n, 1, 0, { transactional: true })]);
+          await appendOne(b, [pbatch(1, 32n, 2, 0, { transactional: true })]);
+          const waited = elapsed(other.log.waitForAppend([{ ...a, highWatermark: 1n }], 10_000));
+          await new Promise((r) => setTimeout(r, 100));
+          const results = await store.log.writeMarkers([
+            { partition: a, marker: marker(32n, 1, true) },
+            { partition: b, marker: marker(32n, 1, true) },
+          ]);
+          expect(results.map((r) => r.kind)).toEqual(['written', 'invalid-producer-epoch']);
+          expect(await waited).toBeLessThan(2000);
+          expect((await store.log.offsets([a, b])).map((o) => [o.highWatermark, o.lastStableOffset])).toEqual([
+            [2n, 2n],
+            [1n, 0n],
+          ]);
+          expect(await store.log.writeMarkers([])).toEqual([]);
+        });
+
+        it('keeps the last stable offset consistent under concurrent transactions and markers', async () => {
+          const p = partition();
+          const stores = [store, other, await fresh()];
+          const producers = Array.from({ length: 9 }, (_, i) => BigInt(40 + i));
+          await Promise.all(
+            producers.map((id, i) =>
+              stores[i % 3]!.log.append([
+                { partition: p, batches: [pbatch(2, id, 0, 0, { transactional: true }), batch(1, 1n)] },
+              ]),
+            ),
+          );
+          const results = await Promise.all(
+            producers.map((id, i) =>
+              stores[(i + 1) % 3]!.log.writeMarkers([{ partition: p, marker: marker(id, 0, i % 2 === 0) }]),
+            ),
+          );
+          expect(results.every((r) => r[0]!.kind === 'written')).toBe(true);
+          const [offsets] = await store.log.offsets([p]);
+          expect(offsets!.highWatermark).toBe(9n * 3n + 9n);
+          expect(offsets!.lastStableOffset).toBe(offsets!.highWatermark);
+          const aborted = await store.log.abortedTransactions(p, 0n, offsets!.highWatermark);
+          expect(aborted.map((a) => a.producerId).sort()).toEqual(producers.filter((_, i) => i % 2 !== 0));
+          for (const s of await store.log.producerStates(p)) expect(s.currentTxnStartOffset).toBe(-1n);
+        });
+
+        it('drops aborted transactions wholly below a new log start, keeps producers, and never reports a stable offset below the log start', async () => {
+          const p = partition();
+          await appendOne(p, [pbatch(1, 50n, 0, 0, { transactional: true })]);
+          await mark(p, marker(50n, 0, false));
+          await appendOne(p, [pbatch(2, 51n, 0, 0, { transactional: true }), batch(4, 1n)]);
+          expect(await lso(p)).toBe(2n);
+          expect(await store.log.abortedTransactions(p, 0n, 100n)).toHaveLength(1);
+          const moved = await store.log.advanceLogStart(p, 2n);
+          expect(moved).toMatchObject({ logStartOffset: 2n, lastStableOffset: 2n });
+          expect(await store.log.abortedTransactions(p, 0n, 100n)).toEqual([]);
+          const later = await other.log.advanceLogStart(p, 5n);
+          expect(later).toMatchObject({ logStartOffset: 5n, highWatermark: 8n, lastStableOffset: 5n });
+          expect(await lso(p)).toBe(5n);
+          expect((await store.log.producerStates(p)).map((s) => s.producerId)).toEqual([50n, 51n]);
+          // Producers keep their sequences past the cut: a retry is still a duplicate.
+          expect(await outcomes(p, [pbatch(2, 51n, 0, 0, { transactional: true })])).toEqual(['duplicate@2']);
+          expect(await mark(p, marker(51n, 0, true))).toBe('written@8');
+          expect(await lso(p)).toBe(9n);
+        });
+
+        it('forgets producers and transactions with the topic', async () => {
+          const t = topic(2);
+          await store.topics.createTopic(t);
+          const p = { topicId: t.id, partition: 1 };
+          await appendOne(p, [pbatch(1, 52n, 0, 0, { transactional: true })]);
+          await mark(p, marker(52n, 0, false));
+          await appendOne(p, [pbatch(1, 52n, 0, 1, { transactional: true })]);
+          await store.topics.deleteTopic(t.name);
+          expect(await other.log.producerStates(p)).toEqual([]);
+          expect(await other.log.abortedTransactions(p, 0n, 100n)).toEqual([]);
+          expect((await other.log.offsets([p]))[0]).toEqual(EMPTY_OFFSETS);
+          expect(await outcomes(p, [pbatch(1, 52n, 0, 7)])).toEqual(['appended@0']);
         });
       });
 
@@ -1125,6 +1641,115 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
           }
           expect(await store.groups.getMany(ids)).toEqual(new Map(ids.map((g) => [g, null])));
         });
+
+        describe('transactional offsets', () => {
+          it('keeps staged offsets out of fetches until committed, and reports them as staged', async () => {
+            const g = unique('group');
+            await store.groups.commitOffsets(g, [offset('t', 0, 5n)]);
+            expect(await store.groups.stageOffsets(g, 7n, [offset('t', 0, 9n), offset('t', 1, 3n)])).toBe(true);
+            expect(await other.groups.fetchOffsets(g)).toEqual([offset('t', 0, 5n)]);
+            expect(await other.groups.stagedPartitions(g)).toEqual([tp('t', 0), tp('t', 1)]);
+            expect(await other.groups.stagedPartitions(g, [tp('t', 1), tp('u', 0), tp('t', 0)])).toEqual([
+              tp('t', 1),
+              tp('t', 0),
+            ]);
+            expect(await other.groups.completeStagedOffsets(g, 7n, true)).toBe(2);
+            expect(await store.groups.fetchOffsets(g)).toEqual([offset('t', 0, 9n), offset('t', 1, 3n)]);
+            expect(await store.groups.stagedPartitions(g)).toEqual([]);
+            // Completing again is a no-op.
+            expect(await other.groups.completeStagedOffsets(g, 7n, true)).toBe(0);
+            expect(await store.groups.fetchOffsets(g)).toEqual([offset('t', 0, 9n), offset('t', 1, 3n)]);
+          });
+
+          it('drops staged offsets on abort, leaving other producers and committed offsets alone', async () => {
+            const g = unique('group');
+            await store.groups.commitOffsets(g, [offset('t', 0, 5n)]);
+            await store.groups.stageOffsets(g, 1n, [offset('t', 0, 8n)]);
+            await store.groups.stageOffsets(g, 2n, [offset('t', 2, 4n)]);
+            expect(await other.groups.completeStagedOffsets(g, 1n, false)).toBe(1);
+            expect(await store.groups.fetchOffsets(g)).toEqual([offset('t', 0, 5n)]);
+            expect(await store.groups.stagedPartitions(g)).toEqual([tp('t', 2)]);
+            expect(await other.groups.completeStagedOffsets(g, 2n, true)).toBe(1);
+            expect(await store.groups.fetchOffsets(g)).toEqual([offset('t', 0, 5n), offset('t', 2, 4n)]);
+          });
+
+          it('replaces a producer stage of the same partition, and keeps a more recent plain commit', async () => {
+            const g = unique('group');
+            await store.groups.stageOffsets(g, 3n, [offset('t', 0, 1n, { commitTimestamp: 1000 })]);
+            await store.groups.stageOffsets(g, 3n, [offset('t', 0, 2n, { commitTimestamp: 1001 })]);
+            await store.groups.stageOffsets(g, 3n, [offset('t', 1, 2n, { commitTimestamp: 1001 })]);
+            await store.groups.commitOffsets(g, [offset('t', 1, 50n, { commitTimestamp: 2000 })]);
+            expect(await store.groups.completeStagedOffsets(g, 3n, true)).toBe(2);
+            expect(await store.groups.fetchOffsets(g)).toEqual([
+              offset('t', 0, 2n, { commitTimestamp: 1001 }),
+              offset('t', 1, 50n, { commitTimestamp: 2000 }),
+            ]);
+            expect(await store.groups.list()).toContain(g);
+          });
+
+          it('stages only while the group state version holds, when asked to', async () => {
+            const g = unique('group');
+            const v = await store.groups.compareAndSet(g, 0, 'state');
+            expect(await store.groups.stageOffsets(g, 4n, [offset('t', 0, 1n)], v! + 1)).toBe(false);
+            expect(await store.groups.stagedPartitions(g)).toEqual([]);
+            expect(await store.groups.stageOffsets(g, 4n, [offset('t', 0, 1n)], v!)).toBe(true);
+            expect(await store.groups.stagedPartitions(g)).toEqual([tp('t', 0)]);
+            await store.groups.completeStagedOffsets(g, 4n, false);
+            await store.groups.deleteGroup(g, v!);
+          });
+        });
+      });
+    });
+
+    describe('transactions', () => {
+      it('has no state for an unknown transactional id, and creates it by compare-and-set from 0', async () => {
+        const id = unique('txn');
+        expect(await store.transactions.get(id)).toBeNull();
+        const v1 = await store.transactions.compareAndSet(id, 0, 'one');
+        expect(v1).toBeGreaterThan(0);
+        expect(await other.transactions.get(id)).toEqual({ version: v1, value: 'one' });
+        expect(await other.transactions.compareAndSet(id, 0, 'again')).toBeNull();
+        const v2 = await other.transactions.compareAndSet(id, v1!, 'two');
+        expect(v2).toBeGreaterThan(v1!);
+        expect(await store.transactions.compareAndSet(id, v1!, 'stale')).toBeNull();
+        expect(await store.transactions.get(id)).toEqual({ version: v2, value: 'two' });
+        expect(await store.transactions.list()).toContain(id);
+        expect(await store.transactions.compareAndSet(id, v2!, null)).toBe(0);
+        expect(await other.transactions.get(id)).toBeNull();
+        expect(await other.transactions.list()).not.toContain(id);
+        const v3 = await store.transactions.compareAndSet(id, 0, 'reborn');
+        expect(v3).toBeGreaterThan(v2!);
+        await store.transactions.compareAndSet(id, v3!, null);
+      });
+
+      it('refuses a delete or a write from a version that is not stored', async () => {
+        const id = unique('txn');
+        expect(await store.transactions.compareAndSet(id, 5, 'x')).toBeNull();
+        expect(await store.transactions.compareAndSet(id, 5, null)).toBeNull();
+        expect(await store.transactions.get(id)).toBeNull();
+      });
+
+      it('reads several at once and lists ids of any shape, sorted', async () => {
+        const ids = [unique('b{x}:y'), unique('a ü 😀'), unique('c\u0000d'), unique('')];
+        const versions = await Promise.all(ids.map((id, i) => store.transactions.compareAndSet(id, 0, `v${i}`)));
+        const missing = unique('missing');
+        const got = await other.transactions.getMany([...ids, missing]);
+        expect(got.get(missing)).toBeNull();
+        for (const [i, id] of ids.entries()) expect(got.get(id)).toEqual({ version: versions[i], value: `v${i}` });
+        const listed = await other.transactions.list();
+        const mine = listed.filter((id) => ids.includes(id));
+        expect(mine).toEqual([...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+        for (const [i, id] of ids.entries()) await store.transactions.compareAndSet(id, versions[i]!, null);
+        expect(await other.transactions.getMany(ids)).toEqual(new Map(ids.map((id) => [id, null])));
+      });
+
+      it('lets exactly one of racing writers from the same version win', async () => {
+        const id = unique('txn');
+        const v = await store.transactions.compareAndSet(id, 0, 'start');
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => (i % 2 ? store : other).transactions.compareAndSet(id, v!, `w${i}`)),
+        );
+        expect(results.filter((r) => r !== null)).toHaveLength(1);
       });
     });
   });

@@ -122,4 +122,33 @@ export interface GroupStore {
    * `expiry` adds (offset retention); returns how many (0 when `ifVersion` moved).
    */
   expireOffsets(groupId: string, now: number, expiry?: OffsetExpiry): Promise<number>;
+
+  /**
+   * Stages transactional offsets (TxnOffsetCommit) for the producer's open
+   * transaction: invisible to {@link fetchOffsets} until completed. A later
+   * stage of the same partition by the same producer replaces the earlier.
+   * When `ifVersion` is given, only if the group's state version is still
+   * that (one atomic step); returns false when it moved.
+   */
+  stageOffsets(
+    groupId: string,
+    producerId: bigint,
+    offsets: readonly CommittedOffset[],
+    ifVersion?: number,
+  ): Promise<boolean>;
+  /**
+   * Ends the producer's staged offsets in one atomic step: on commit each
+   * becomes the committed offset of its partition, unless the committed one
+   * is more recent (a later commit timestamp: Kafka keeps the most recent
+   * of a transactional and a plain commit); on abort they are dropped.
+   * Idempotent: nothing staged, nothing done. Returns how many were staged.
+   */
+  completeStagedOffsets(groupId: string, producerId: bigint, commit: boolean): Promise<number>;
+  /**
+   * Which of the partitions (all of the group's when omitted) have offsets
+   * staged by any producer, in the order asked (by topic then partition
+   * when omitted); OffsetFetch with require_stable answers them
+   * UNSTABLE_OFFSET_COMMIT.
+   */
+  stagedPartitions(groupId: string, partitions?: readonly TopicPartitionRef[]): Promise<TopicPartitionRef[]>;
 }

@@ -1,5 +1,6 @@
 /** Log rules both MetaStores share. */
 
+import { checkBatchProducer } from './producer-rules.js';
 import type { AppendBatch, PartitionOffsets, PartitionRef } from './types.js';
 
 /** What a partition never written to reports. */
@@ -8,6 +9,7 @@ export const EMPTY_OFFSETS: PartitionOffsets = Object.freeze({
   highWatermark: 0n,
   maxTimestamp: -1n,
   maxTimestampBatchOffset: -1n,
+  lastStableOffset: 0n,
 });
 
 export function checkPartition(ref: PartitionRef): void {
@@ -27,5 +29,6 @@ export function checkBatches(batches: readonly AppendBatch[]): void {
       throw new TypeError(`byte range ${b.position}+${b.size} is not a range`);
     }
     if (b.object.length === 0) throw new TypeError('object key is empty');
+    if (b.producer !== undefined) checkBatchProducer(b.producer, b.offsetCount);
   }
 }

@@ -12,6 +12,7 @@
  */
 
 import type { GroupStore } from './groups.js';
+import type { TransactionStore } from './transactions.js';
 
 /** A topic as stored. Configs hold only what was set explicitly; defaults live in the config table. */
 export interface TopicRecord {
@@ -65,6 +66,24 @@ export interface PartitionOffsets {
   /** Largest timestamp in the log and the base offset of a batch holding it (-1 when empty). */
   readonly maxTimestamp: bigint;
   readonly maxTimestampBatchOffset: bigint;
+  /**
+   * The last stable offset: the first offset of the earliest transaction
+   * still open on the partition, or the high watermark when none is.
+   */
+  readonly lastStableOffset: bigint;
+}
+
+/**
+ * The producer fields of a batch's header, for the idempotence and
+ * transaction checks of the append (Kafka's ProducerStateManager rules).
+ */
+export interface BatchProducer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+  /** baseSequence + offsetCount - 1, wrapping past 2^31 - 1 to 0 as Kafka's sequences do. */
+  readonly lastSequence: number;
+  readonly transactional: boolean;
 }
 
 /** One batch to append, already written to the BlobStore. */
@@ -75,12 +94,76 @@ export interface AppendBatch {
   readonly object: string;
   readonly position: number;
   readonly size: number;
+  /** Present when the batch has a producer id (idempotent or transactional): checked and recorded atomically. */
+  readonly producer?: BatchProducer;
 }
 
+/**
+ * What became of one batch of an append:
+ * - `appended`: stored at `baseOffset`;
+ * - `duplicate`: the same producer, epoch and sequence range is among the
+ *   last five the partition stored for it; not stored again, `baseOffset` is
+ *   where it was stored the first time and `timestamp` that batch's max
+ *   timestamp (Kafka answers it as the log append time);
+ * - `out-of-order-sequence`: OUT_OF_ORDER_SEQUENCE_NUMBER;
+ * - `invalid-producer-epoch`: older than the producer's epoch (INVALID_PRODUCER_EPOCH);
+ * - `invalid-txn-state`: a non-transactional batch from a producer with a
+ *   transaction open on the partition (INVALID_TXN_STATE).
+ * A refused batch stops nothing else: later batches of the same append are
+ * checked against the state as it stands.
+ */
+export type BatchOutcome =
+  | { readonly kind: 'appended'; readonly baseOffset: bigint }
+  | { readonly kind: 'duplicate'; readonly baseOffset: bigint; readonly timestamp: bigint }
+  | { readonly kind: 'out-of-order-sequence'; readonly message: string }
+  | { readonly kind: 'invalid-producer-epoch'; readonly message: string }
+  | { readonly kind: 'invalid-txn-state'; readonly message: string };
+
 export interface AppendResult {
-  /** Base offset assigned to each batch, in order. */
-  readonly baseOffsets: readonly bigint[];
+  /** One outcome per batch, in order. */
+  readonly outcomes: readonly BatchOutcome[];
   readonly offsets: PartitionOffsets;
+}
+
+/** A transaction marker to write into a partition (EndTxn, or an abort by the coordinator). */
+export interface TransactionMarker {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly commit: boolean;
+  readonly coordinatorEpoch: number;
+  /** The control batch (one record, offsetCount 1), already in the BlobStore. */
+  readonly batch: Omit<AppendBatch, 'producer'>;
+}
+
+/**
+ * What writing a marker did:
+ * - `written`: the control batch is stored at `offset`; the producer's open
+ *   transaction on the partition (if any) is closed, and on abort recorded
+ *   as aborted from its first offset to `offset`;
+ * - `invalid-producer-epoch`: the partition has seen a later epoch of the
+ *   producer; nothing was written.
+ */
+export type MarkerOutcome =
+  | { readonly kind: 'written'; readonly offset: bigint; readonly offsets: PartitionOffsets }
+  | { readonly kind: 'invalid-producer-epoch' };
+
+/** An aborted transaction as Fetch reports it to `read_committed` consumers. */
+export interface AbortedTransaction {
+  readonly producerId: bigint;
+  readonly firstOffset: bigint;
+}
+
+/** A producer's state on one partition (DescribeProducers). */
+export interface ProducerState {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  /** The last sequence stored (-1 when none). */
+  readonly lastSequence: number;
+  /** Max timestamp of its last batch (-1 when none). */
+  readonly lastTimestamp: bigint;
+  readonly coordinatorEpoch: number;
+  /** First offset of its open transaction on the partition, or -1. */
+  readonly currentTxnStartOffset: bigint;
 }
 
 export interface PartitionRef {
@@ -110,11 +193,13 @@ export interface LogStore {
   /**
    * Index entries of batches holding offsets >= `fromOffset`, in offset order,
    * until their sizes add up to at least `maxBytes` (the first entry always
-   * comes, however large), and never past the high watermark. Below the log
+   * comes, however large), and never past the high watermark (nor, when
+   * `upTo` is given, a batch ending at or past it: `read_committed` reads stop
+   * at the last stable offset). Below the log
    * start offset it answers from the log start: callers that must tell the
    * client OFFSET_OUT_OF_RANGE compare `fromOffset` with `offsets()`.
    */
-  read(partition: PartitionRef, fromOffset: bigint, maxBytes: number): Promise<IndexEntry[]>;
+  read(partition: PartitionRef, fromOffset: bigint, maxBytes: number, upTo?: bigint): Promise<IndexEntry[]>;
   /** The first batch (in offset order) holding a record with timestamp >= `timestamp`, or null. */
   findByTimestamp(partition: PartitionRef, timestamp: bigint): Promise<IndexEntry | null>;
   /**
@@ -131,6 +216,16 @@ export interface LogStore {
    * timeout; with it, none can.
    */
   waitForAppend(partitions: readonly WaitTarget[], timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Appends a transaction marker to each partition, one atomic step per
+   * partition (all in one round trip), and publishes the append as
+   * {@link append} does.
+   */
+  writeMarkers(markers: readonly { partition: PartitionRef; marker: TransactionMarker }[]): Promise<MarkerOutcome[]>;
+  /** Aborted transactions whose ranges end at or after `fromOffset` and start before `upTo`, by first offset. */
+  abortedTransactions(partition: PartitionRef, fromOffset: bigint, upTo: bigint): Promise<AbortedTransaction[]>;
+  /** The producers the partition holds state for, by producer id. */
+  producerStates(partition: PartitionRef): Promise<ProducerState[]>;
 }
 
 export interface ProducerStore {
@@ -148,6 +243,8 @@ export interface MetaStore {
   readonly producers: ProducerStore;
   /** Consumer groups' state and committed offsets (contract in groups.ts). */
   readonly groups: GroupStore;
+  /** Transaction coordinator state, one versioned value per transactional id (contract in transactions.ts). */
+  readonly transactions: TransactionStore;
   /** Cheap liveness check, for health endpoints. */
   ping(): Promise<void>;
   close(): Promise<void>;

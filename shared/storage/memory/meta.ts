@@ -19,22 +19,41 @@ import {
 } from '../group-rules.js';
 import type { CommittedOffset, GroupStore, OffsetExpiry, TopicPartitionRef, VersionedValue } from '../groups.js';
 import { checkBatches, checkPartition, EMPTY_OFFSETS } from '../log-rules.js';
-import { byName, changeConfigs, checkTopic, copyTopic } from '../topic-record.js';
 import {
+  type AbortedEntry,
+  checkMarker,
+  checkProducerBatch,
+  collectAborted,
+  lastStableOffset,
+  markerFenced,
+  type ProducerEntry,
+  producerStateOf,
+  recordMarker,
+  recordProducerBatch,
+} from '../producer-rules.js';
+import { byName, changeConfigs, checkTopic, copyTopic } from '../topic-record.js';
+import type { TransactionStore } from '../transactions.js';
+import {
+  type AbortedTransaction,
   type AppendBatch,
   type AppendResult,
+  type BatchOutcome,
   type CreateTopicResult,
   type IndexEntry,
   type LogStore,
+  type MarkerOutcome,
   type MetaStore,
   type PartitionOffsets,
   type PartitionRef,
+  type ProducerState,
   type ProducerStore,
   StorageUnavailableError,
   type TopicRecord,
   type TopicStore,
+  type TransactionMarker,
   type WaitTarget,
 } from '../types.js';
+import { MemoryTransactionState, MemoryTransactions } from './transactions.js';
 
 interface PartitionLog {
   logStartOffset: bigint;
@@ -45,6 +64,10 @@ interface PartitionLog {
   entries: IndexEntry[];
   /** Largest timestamp of entries[0..i]: monotonic, so findByTimestamp can bisect it. */
   runningMax: bigint[];
+  /** Producer id → its state on the partition. */
+  producers: Map<bigint, ProducerEntry>;
+  /** Aborted transactions, in the order they ended. */
+  aborted: AbortedEntry[];
 }
 
 /** The shared state behind one or more memory stores. */
@@ -62,10 +85,24 @@ export class MemoryMetaBackend {
   readonly groupChanged = new EventEmitter().setMaxListeners(0);
   /** Every state write takes the next version, so a group's later life starts above its earlier one. */
   lastGroupVersion = 0;
+  /** Group id → producer id → `topic\0partition` → staged transactional offset. Empty maps are removed. */
+  readonly stagedOffsets = new Map<string, Map<bigint, Map<string, CommittedOffset>>>();
+  readonly transactions = new MemoryTransactionState();
 }
 
 function logKey(ref: PartitionRef): string {
   return `${ref.topicId}:${ref.partition}`;
+}
+
+/** First offset of the earliest open transaction, if any. */
+function earliestOpen(log: PartitionLog, except?: bigint): bigint | undefined {
+  let first: bigint | undefined;
+  for (const [id, p] of log.producers) {
+    if (id !== except && p.txnFirstOffset >= 0n && (first === undefined || p.txnFirstOffset < first)) {
+      first = p.txnFirstOffset;
+    }
+  }
+  return first;
 }
 
 function offsetsOf(log: PartitionLog | undefined): PartitionOffsets {
@@ -75,6 +112,7 @@ function offsetsOf(log: PartitionLog | undefined): PartitionOffsets {
     highWatermark: log.highWatermark,
     maxTimestamp: log.maxTimestamp,
     maxTimestampBatchOffset: log.maxTimestampBatchOffset,
+    lastStableOffset: lastStableOffset(log.logStartOffset, log.highWatermark, earliestOpen(log)),
   };
 }
 
@@ -182,35 +220,63 @@ class MemoryLog implements LogStore {
     const key = logKey(ref);
     let log = this.b.logs.get(key);
     if (log === undefined) {
-      log = { ...EMPTY_OFFSETS, entries: [], runningMax: [] };
+      log = {
+        logStartOffset: 0n,
+        highWatermark: 0n,
+        maxTimestamp: -1n,
+        maxTimestampBatchOffset: -1n,
+        entries: [],
+        runningMax: [],
+        producers: new Map(),
+        aborted: [],
+      };
       this.b.logs.set(key, log);
     }
     return log;
   }
 
+  /** Adds one batch at the high watermark; returns its base offset. */
+  private store(log: PartitionLog, batch: Omit<AppendBatch, 'producer'>): bigint {
+    const baseOffset = log.highWatermark;
+    const lastOffset = baseOffset + BigInt(batch.offsetCount) - 1n;
+    log.entries.push({
+      baseOffset,
+      lastOffset,
+      maxTimestamp: batch.maxTimestamp,
+      object: batch.object,
+      position: batch.position,
+      size: batch.size,
+    });
+    if (batch.maxTimestamp > log.maxTimestamp || log.maxTimestampBatchOffset < 0n) {
+      log.maxTimestamp = batch.maxTimestamp;
+      log.maxTimestampBatchOffset = baseOffset;
+    }
+    log.runningMax.push(log.maxTimestamp);
+    log.highWatermark = lastOffset + 1n;
+    return baseOffset;
+  }
+
   private appendOne(ref: PartitionRef, batches: readonly AppendBatch[]): AppendResult {
     const log = this.logFor(ref);
-    const baseOffsets: bigint[] = [];
+    const outcomes: BatchOutcome[] = [];
     for (const batch of batches) {
-      const baseOffset = log.highWatermark;
-      const lastOffset = baseOffset + BigInt(batch.offsetCount) - 1n;
-      log.entries.push({
-        baseOffset,
-        lastOffset,
-        maxTimestamp: batch.maxTimestamp,
-        object: batch.object,
-        position: batch.position,
-        size: batch.size,
-      });
-      if (batch.maxTimestamp > log.maxTimestamp || log.maxTimestampBatchOffset < 0n) {
-        log.maxTimestamp = batch.maxTimestamp;
-        log.maxTimestampBatchOffset = baseOffset;
+      const p = batch.producer;
+      if (p === undefined) {
+        outcomes.push({ kind: 'appended', baseOffset: this.store(log, batch) });
+        continue;
       }
-      log.runningMax.push(log.maxTimestamp);
-      log.highWatermark = lastOffset + 1n;
-      baseOffsets.push(baseOffset);
+      const entry = log.producers.get(p.producerId);
+      const refused = checkProducerBatch(entry, p);
+      if (refused !== null) {
+        outcomes.push(refused);
+        continue;
+      }
+      const baseOffset = this.store(log, batch);
+      const lastOffset = baseOffset + BigInt(batch.offsetCount) - 1n;
+      log.producers.set(p.producerId, recordProducerBatch(entry, p, baseOffset, lastOffset, batch.maxTimestamp));
+      outcomes.push({ kind: 'appended', baseOffset });
     }
-    return { baseOffsets, offsets: offsetsOf(log) };
+    return { outcomes, offsets: offsetsOf(log) };
   }
 
   async append(
@@ -226,12 +292,58 @@ class MemoryLog implements LogStore {
     return results;
   }
 
+  async writeMarkers(
+    markers: readonly { partition: PartitionRef; marker: TransactionMarker }[],
+  ): Promise<MarkerOutcome[]> {
+    this.open();
+    for (const m of markers) {
+      checkPartition(m.partition);
+      checkBatches([m.marker.batch]);
+      checkMarker(m.marker);
+    }
+    const outcomes = markers.map(({ partition, marker }): MarkerOutcome => {
+      const log = this.logFor(partition);
+      const entry = log.producers.get(marker.producerId);
+      if (markerFenced(entry, marker)) return { kind: 'invalid-producer-epoch' };
+      const offset = this.store(log, marker.batch);
+      if (entry !== undefined && entry.txnFirstOffset >= 0n && !marker.commit) {
+        log.aborted.push({
+          producerId: marker.producerId,
+          firstOffset: entry.txnFirstOffset,
+          lastOffset: offset,
+          lsoAfter: earliestOpen(log, marker.producerId) ?? offset + 1n,
+        });
+      }
+      log.producers.set(marker.producerId, recordMarker(entry, marker));
+      return { kind: 'written', offset, offsets: offsetsOf(log) };
+    });
+    markers.forEach((m, i) => {
+      if (outcomes[i]!.kind === 'written') this.b.appended.emit(logKey(m.partition));
+    });
+    return outcomes;
+  }
+
+  async abortedTransactions(partition: PartitionRef, fromOffset: bigint, upTo: bigint): Promise<AbortedTransaction[]> {
+    this.open();
+    checkPartition(partition);
+    const log = this.b.logs.get(logKey(partition));
+    return log === undefined ? [] : collectAborted(log.aborted, fromOffset, upTo);
+  }
+
+  async producerStates(partition: PartitionRef): Promise<ProducerState[]> {
+    this.open();
+    checkPartition(partition);
+    const log = this.b.logs.get(logKey(partition));
+    if (log === undefined) return [];
+    return [...log.producers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, e]) => producerStateOf(id, e));
+  }
+
   async offsets(partitions: readonly PartitionRef[]): Promise<PartitionOffsets[]> {
     this.open();
     return partitions.map((p) => offsetsOf(this.b.logs.get(logKey(p))));
   }
 
-  async read(partition: PartitionRef, fromOffset: bigint, maxBytes: number): Promise<IndexEntry[]> {
+  async read(partition: PartitionRef, fromOffset: bigint, maxBytes: number, upTo?: bigint): Promise<IndexEntry[]> {
     this.open();
     const log = this.b.logs.get(logKey(partition));
     if (log === undefined) return [];
@@ -243,6 +355,7 @@ class MemoryLog implements LogStore {
       i++
     ) {
       const entry = log.entries[i]!;
+      if (upTo !== undefined && entry.lastOffset >= upTo) break;
       out.push(entry);
       bytes += entry.size;
       if (bytes >= maxBytes) break;
@@ -267,6 +380,7 @@ class MemoryLog implements LogStore {
     log.logStartOffset = offset;
     const drop = firstWhere(log.entries.length, (i) => log.entries[i]!.lastOffset >= offset);
     log.entries.splice(0, drop);
+    log.aborted = log.aborted.filter((a) => a.lastOffset >= offset);
     // The running maximum must forget the dropped batches, or findByTimestamp
     // would answer with a batch whose own records are all older.
     log.runningMax = [];
@@ -505,6 +619,65 @@ class MemoryGroups implements GroupStore {
     return dropped;
   }
 
+  async stageOffsets(
+    groupId: string,
+    producerId: bigint,
+    offsets: readonly CommittedOffset[],
+    ifVersion?: number,
+  ): Promise<boolean> {
+    this.open();
+    for (const o of offsets) checkCommittedOffset(o);
+    if (ifVersion !== undefined) {
+      checkVersion(ifVersion, 'version');
+      if (this.versionOf(groupId) !== ifVersion) return false;
+    }
+    if (offsets.length === 0) return true;
+    let producers = this.b.stagedOffsets.get(groupId);
+    if (producers === undefined) {
+      producers = new Map();
+      this.b.stagedOffsets.set(groupId, producers);
+    }
+    let staged = producers.get(producerId);
+    if (staged === undefined) {
+      staged = new Map();
+      producers.set(producerId, staged);
+    }
+    for (const o of offsets) staged.set(offsetKey(o), copyOffset(o));
+    return true;
+  }
+
+  async completeStagedOffsets(groupId: string, producerId: bigint, commit: boolean): Promise<number> {
+    this.open();
+    const producers = this.b.stagedOffsets.get(groupId);
+    const staged = producers?.get(producerId);
+    if (producers === undefined || staged === undefined) return 0;
+    producers.delete(producerId);
+    if (producers.size === 0) this.b.stagedOffsets.delete(groupId);
+    if (commit) {
+      let stored = this.b.groupOffsets.get(groupId);
+      if (stored === undefined) {
+        stored = new Map();
+        this.b.groupOffsets.set(groupId, stored);
+      }
+      for (const [key, o] of staged) {
+        const existing = stored.get(key);
+        if (existing === undefined || existing.commitTimestamp <= o.commitTimestamp) stored.set(key, o);
+      }
+    }
+    return staged.size;
+  }
+
+  async stagedPartitions(groupId: string, partitions?: readonly TopicPartitionRef[]): Promise<TopicPartitionRef[]> {
+    this.open();
+    for (const p of partitions ?? []) checkTopicPartition(p);
+    const keys = new Map<string, TopicPartitionRef>();
+    for (const staged of this.b.stagedOffsets.get(groupId)?.values() ?? []) {
+      for (const [key, o] of staged) keys.set(key, { topic: o.topic, partition: o.partition });
+    }
+    if (partitions === undefined) return [...keys.values()].sort(byTopicPartition);
+    return partitions.filter((p) => keys.has(offsetKey(p))).map((p) => ({ topic: p.topic, partition: p.partition }));
+  }
+
   /** Wakes every waiter of this store, for close(). */
   wakeAll(): void {
     for (const wake of [...this.waiters]) wake();
@@ -529,6 +702,7 @@ export class MemoryMetaStore implements MetaStore {
   readonly log: LogStore;
   readonly producers: ProducerStore;
   readonly groups: GroupStore;
+  readonly transactions: TransactionStore;
   private readonly memoryLog: MemoryLog;
   private readonly memoryGroups: MemoryGroups;
   private closed = false;
@@ -543,6 +717,7 @@ export class MemoryMetaStore implements MetaStore {
     this.producers = new MemoryProducers(backend, open);
     this.memoryGroups = new MemoryGroups(backend, open);
     this.groups = this.memoryGroups;
+    this.transactions = new MemoryTransactions(backend.transactions, open);
   }
 
   async ping(): Promise<void> {

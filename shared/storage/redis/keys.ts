@@ -7,17 +7,23 @@
  * |---|---|---|
  * | `{kl:t}:topics` | hash | topic name → TopicRecord JSON |
  * | `{kl:t}:ids` | hash | topic id → topic name |
- * | `{kl:p:<topicId>:<partition>}:state` | hash | `start` (log start offset), `hwm`, `maxts`, `maxtsoff` |
+ * | `{kl:p:<topicId>:<partition>}:state` | hash | `start` (log start offset), `hwm`, `maxts`, `maxtsoff`, `lso` (only while a transaction is open) |
  * | `{kl:p:<topicId>:<partition>}:idx` | sorted set | one member per batch, scored by its last offset |
  * | `{kl:p:<topicId>:<partition>}:ts` | sorted set | the same members, scored by the running maximum timestamp |
+ * | `{kl:p:<topicId>:<partition>}:producers` | hash | producer id → its state (below) |
+ * | `{kl:p:<topicId>:<partition>}:txns` | sorted set | producer ids with an open transaction, scored by its first offset |
+ * | `{kl:p:<topicId>:<partition>}:aborted` | sorted set | aborted transactions, scored by their marker's offset: `<lastOffset, 19 digits>:<firstOffset>:<producerId>:<lsoAfter>` |
  * | `{kl:p:<topicId>:<partition>}:appended` | channel | published by every append, carrying the new high watermark |
  * | `{kl:pid}:allocated` | string | how many producer ids were handed out (INCR; the id is the new count - 1) |
  * | `{kl:g:<group>}:state` | hash | `v` (version), `value` (the group's state), `s:<member id>` (a session deadline extendSessions recorded) |
  * | `{kl:g:<group>}:offsets` | hash | `<topic>\0<partition>` → committed offset |
  * | `{kl:g:<group>}:changed` | channel | published by every state change, carrying the new version (0: deleted) |
  * | `{kl:groups}:index` | set | group ids, a superset of the groups with state or offsets |
+ * | `{kl:g:<group>}:staged` | hash | `<producerId>:<topic>\0<partition>` → transactional offset staged by that producer (same encoding as committed ones) |
+ * | `{kl:x:<transactional id>}:state` | hash | `v` (version), `value` (the transaction coordinator's state) |
+ * | `{kl:txns}:index` | set | transactional ids, a superset of those with state |
  *
- * `<group>` is the group id's UTF-8 bytes in base64url: ids may hold braces
+ * `<group>` and `<transactional id>` are the id's UTF-8 bytes in base64url: ids may hold braces
  * and colons, which would break the hash tag. A group's keys share a slot, so
  * a commit conditional on the state version is one script. The index lives
  * in a slot of its own and cannot join those scripts; see redis/meta.ts for
@@ -30,11 +36,18 @@
  * The padded base offset makes members of equal score sort in offset order;
  * the object key comes last because it may hold colons.
  *
+ * A producer's state is `<epoch>|<coordinatorEpoch>|<lastTimestamp>|<txnFirstOffset>|`
+ * followed by its retained batches, oldest first, each
+ * `<firstSeq>,<lastSeq>,<baseOffset>,<lastOffset>,<timestamp>;`. `lsoAfter` of
+ * an aborted transaction is the last stable offset once it ended, which
+ * bounds the search for a fetch (Kafka's transaction index).
+ *
  * A committed offset is `<offset>:<leaderEpoch>:<commitTimestamp>:<expireTimestamp>:<metadata>`,
  * the metadata `-` when null or `+` followed by the text.
  */
 
 import type { CommittedOffset, TopicPartitionRef } from '../groups.js';
+import type { AbortedEntry, ProducerEntry, RetainedBatch } from '../producer-rules.js';
 import type { IndexEntry, PartitionRef } from '../types.js';
 import { StorageUnavailableError } from '../types.js';
 
@@ -44,6 +57,9 @@ export interface PartitionKeys {
   readonly state: string;
   readonly index: string;
   readonly times: string;
+  readonly producers: string;
+  readonly txns: string;
+  readonly aborted: string;
   readonly channel: string;
 }
 
@@ -51,6 +67,7 @@ export interface GroupKeys {
   readonly state: string;
   readonly offsets: string;
   readonly channel: string;
+  readonly staged: string;
 }
 
 export class KeyLayout {
@@ -58,6 +75,7 @@ export class KeyLayout {
   readonly topicIds: string;
   readonly producerIds: string;
   readonly groupIndex: string;
+  readonly transactionIndex: string;
 
   constructor(readonly prefix: string = DEFAULT_PREFIX) {
     if (/[{}]/.test(prefix)) throw new TypeError(`key prefix ${JSON.stringify(prefix)} must not hold braces`);
@@ -65,16 +83,30 @@ export class KeyLayout {
     this.topicIds = `{${prefix}t}:ids`;
     this.producerIds = `{${prefix}pid}:allocated`;
     this.groupIndex = `{${prefix}groups}:index`;
+    this.transactionIndex = `{${prefix}txns}:index`;
   }
 
   group(groupId: string): GroupKeys {
     const tag = `{${this.prefix}g:${Buffer.from(groupId, 'utf8').toString('base64url')}}`;
-    return { state: `${tag}:state`, offsets: `${tag}:offsets`, channel: `${tag}:changed` };
+    return { state: `${tag}:state`, offsets: `${tag}:offsets`, channel: `${tag}:changed`, staged: `${tag}:staged` };
+  }
+
+  /** The state hash of a transactional id. */
+  transaction(transactionalId: string): string {
+    return `{${this.prefix}x:${Buffer.from(transactionalId, 'utf8').toString('base64url')}}:state`;
   }
 
   partition(ref: PartitionRef): PartitionKeys {
     const tag = `{${this.prefix}p:${ref.topicId}:${ref.partition}}`;
-    return { state: `${tag}:state`, index: `${tag}:idx`, times: `${tag}:ts`, channel: `${tag}:appended` };
+    return {
+      state: `${tag}:state`,
+      index: `${tag}:idx`,
+      times: `${tag}:ts`,
+      producers: `${tag}:producers`,
+      txns: `${tag}:txns`,
+      aborted: `${tag}:aborted`,
+      channel: `${tag}:appended`,
+    };
   }
 }
 
@@ -106,6 +138,11 @@ export function integer(text: string): bigint {
   return BigInt(text);
 }
 
+/** The staged-offsets field of a producer's partition. */
+export function stagedField(producerId: bigint, ref: TopicPartitionRef): string {
+  return `${producerId}:${offsetField(ref)}`;
+}
+
 /** The offsets-hash field of a partition. */
 export function offsetField(ref: TopicPartitionRef): string {
   return `${ref.topic}\u0000${ref.partition}`;
@@ -133,4 +170,44 @@ export function decodeOffset(field: string, value: string): CommittedOffset {
     commitTimestamp: Number(commit),
     expireTimestamp: Number(expire),
   };
+}
+
+/** Parses a producer's stored state; see the layout above. */
+export function decodeProducer(text: string): ProducerEntry {
+  const parts = text.split('|');
+  if (parts.length !== 5) throw new StorageUnavailableError(`malformed producer state ${JSON.stringify(text)}`);
+  const [epoch, coordinatorEpoch, lastTimestamp, txnFirstOffset, batches] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  return {
+    epoch: Number(integer(epoch)),
+    coordinatorEpoch: Number(integer(coordinatorEpoch)),
+    lastTimestamp: integer(lastTimestamp),
+    txnFirstOffset: integer(txnFirstOffset),
+    batches: batches
+      .split(';')
+      .filter((b) => b !== '')
+      .map((b): RetainedBatch => {
+        const f = b.split(',');
+        if (f.length !== 5) throw new StorageUnavailableError(`malformed producer state ${JSON.stringify(text)}`);
+        return {
+          firstSeq: Number(integer(f[0]!)),
+          lastSeq: Number(integer(f[1]!)),
+          baseOffset: integer(f[2]!),
+          lastOffset: integer(f[3]!),
+          timestamp: integer(f[4]!),
+        };
+      }),
+  };
+}
+
+/** Parses an aborted-transactions member; see the layout above. */
+export function decodeAborted(member: string): AbortedEntry {
+  const m = /^(\d+):(\d+):(\d+):(\d+)$/.exec(member);
+  if (m === null) throw new StorageUnavailableError(`malformed aborted transaction ${JSON.stringify(member)}`);
+  return { lastOffset: BigInt(m[1]!), firstOffset: BigInt(m[2]!), producerId: BigInt(m[3]!), lsoAfter: BigInt(m[4]!) };
 }

@@ -18,29 +18,49 @@ import {
 } from '../group-rules.js';
 import type { CommittedOffset, GroupStore, OffsetExpiry, TopicPartitionRef, VersionedValue } from '../groups.js';
 import { checkBatches, checkPartition, EMPTY_OFFSETS } from '../log-rules.js';
+import { checkMarker, collectAborted, producerStateOf } from '../producer-rules.js';
 import { byName, changeConfigs, checkTopic, decodeTopic, encodeTopic } from '../topic-record.js';
+import type { TransactionStore } from '../transactions.js';
 import {
+  type AbortedTransaction,
   type AppendBatch,
   type AppendResult,
+  type BatchOutcome,
   type CreateTopicResult,
   type IndexEntry,
   type LogStore,
+  type MarkerOutcome,
   type MetaStore,
   type PartitionOffsets,
   type PartitionRef,
+  type ProducerState,
   type ProducerStore,
   StorageUnavailableError,
   type TopicRecord,
   type TopicStore,
+  type TransactionMarker,
   type WaitTarget,
 } from '../types.js';
 import { createClient, DEFAULT_CONNECT_TIMEOUT_MS, type RedisConnectionOptions, whenReady } from './connection.js';
-import { decodeOffset, encodeOffset, type GroupKeys, integer, KeyLayout, offsetField, parseMember } from './keys.js';
+import {
+  decodeAborted,
+  decodeOffset,
+  decodeProducer,
+  encodeOffset,
+  type GroupKeys,
+  integer,
+  KeyLayout,
+  offsetField,
+  parseMember,
+  stagedField,
+} from './keys.js';
 import { AppendNotifications } from './notifications.js';
 import {
+  ABORTED,
   ADVANCE_LOG_START,
   APPEND,
   COMMIT_OFFSETS,
+  COMPLETE_STAGED_OFFSETS,
   CREATE_TOPIC,
   DELETE_GROUP,
   DELETE_OFFSETS,
@@ -56,7 +76,9 @@ import {
   SCRIPTS,
   type Script,
   TOPIC_BY_ID,
+  WRITE_MARKER,
 } from './scripts.js';
+import { RedisTransactions } from './transactions.js';
 
 export interface RedisMetaStoreOptions extends RedisConnectionOptions {
   /** Prefix of every key and channel; default `kl:`. */
@@ -76,15 +98,20 @@ function optionalString(reply: unknown, what: string): string | null {
   throw new StorageUnavailableError(`unexpected reply to ${what}`);
 }
 
-function offsetsFrom(fields: readonly (string | null)[]): PartitionOffsets {
-  const [start, hwm, maxTs, maxTsOffset] = fields;
+/** The state hash's `start`, `hwm`, `maxts`, `maxtsoff`, `lso` (absent: no open transaction, the high watermark). */
+function offsetsFrom(fields: readonly (string | null | undefined)[]): PartitionOffsets {
+  const [start, hwm, maxTs, maxTsOffset, lso] = fields;
+  const highWatermark = hwm == null ? EMPTY_OFFSETS.highWatermark : integer(hwm);
   return {
     logStartOffset: start == null ? EMPTY_OFFSETS.logStartOffset : integer(start),
-    highWatermark: hwm == null ? EMPTY_OFFSETS.highWatermark : integer(hwm),
+    highWatermark,
     maxTimestamp: maxTs == null ? EMPTY_OFFSETS.maxTimestamp : integer(maxTs),
     maxTimestampBatchOffset: maxTsOffset == null ? EMPTY_OFFSETS.maxTimestampBatchOffset : integer(maxTsOffset),
+    lastStableOffset: lso == null || lso === '' ? highWatermark : integer(lso),
   };
 }
+
+const OFFSET_FIELDS = ['start', 'hwm', 'maxts', 'maxtsoff', 'lso'] as const;
 
 /** Runs one pipeline of scripts, rerunning any that Redis did not know yet. */
 async function pipelineScripts(
@@ -235,7 +262,7 @@ class RedisTopics implements TopicStore {
       const pipe = c.pipeline();
       for (let partition = 0; partition < topic.partitions; partition++) {
         const keys = this.k.partition({ topicId: topic.id, partition });
-        pipe.del(keys.state, keys.index, keys.times);
+        pipe.del(keys.state, keys.index, keys.times, keys.producers, keys.txns, keys.aborted);
       }
       const replies = await pipe.exec();
       const failed = replies?.find(([error]) => error !== null);
@@ -290,8 +317,42 @@ function appendArgs(channel: string, batches: readonly AppendBatch[]): string[] 
   const args = [channel];
   for (const b of batches) {
     args.push(String(b.offsetCount), b.maxTimestamp.toString(), String(b.position), String(b.size), b.object);
+    const p = b.producer;
+    if (p === undefined) args.push('', '', '', '', '');
+    else {
+      args.push(
+        p.producerId.toString(),
+        String(p.producerEpoch),
+        String(p.baseSequence),
+        String(p.lastSequence),
+        p.transactional ? '1' : '0',
+      );
+    }
   }
   return args;
+}
+
+function outcomesFrom(fields: readonly string[]): BatchOutcome[] {
+  const out: BatchOutcome[] = [];
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    const [kind, a, b] = [fields[i]!, fields[i + 1]!, fields[i + 2]!];
+    switch (kind) {
+      case 'appended':
+        out.push({ kind, baseOffset: integer(a) });
+        break;
+      case 'duplicate':
+        out.push({ kind, baseOffset: integer(a), timestamp: integer(b) });
+        break;
+      case 'out-of-order-sequence':
+      case 'invalid-producer-epoch':
+      case 'invalid-txn-state':
+        out.push({ kind, message: a });
+        break;
+      default:
+        throw new StorageUnavailableError(`unexpected outcome ${JSON.stringify(kind)} of append`);
+    }
+  }
+  return out;
 }
 
 class RedisLog implements LogStore {
@@ -307,13 +368,81 @@ class RedisLog implements LogStore {
     if (appends.length === 0) return [];
     const calls = appends.map((a) => {
       const keys = this.b.keys.partition(a.partition);
-      return { keys: [keys.state, keys.index, keys.times], args: appendArgs(keys.channel, a.batches) };
+      return {
+        keys: [keys.state, keys.index, keys.times, keys.producers, keys.txns],
+        args: appendArgs(keys.channel, a.batches),
+      };
     });
     const replies = await this.b.run('append', (c) => pipelineScripts(c, APPEND, calls));
-    return replies.map((reply) => {
+    return replies.map((reply, i) => {
       const fields = strings(reply, 'append');
-      return { offsets: offsetsFrom(fields.slice(0, 4)), baseOffsets: fields.slice(4).map(integer) };
+      const outcomes = outcomesFrom(fields.slice(5));
+      if (outcomes.length !== appends[i]!.batches.length)
+        throw new StorageUnavailableError('unexpected reply to append');
+      return { offsets: offsetsFrom(fields.slice(0, 5)), outcomes };
     });
+  }
+
+  async writeMarkers(
+    markers: readonly { partition: PartitionRef; marker: TransactionMarker }[],
+  ): Promise<MarkerOutcome[]> {
+    for (const m of markers) {
+      checkPartition(m.partition);
+      checkBatches([m.marker.batch]);
+      checkMarker(m.marker);
+    }
+    if (markers.length === 0) return [];
+    const calls = markers.map(({ partition, marker }) => {
+      const keys = this.b.keys.partition(partition);
+      const { batch } = marker;
+      return {
+        keys: [keys.state, keys.index, keys.times, keys.producers, keys.txns, keys.aborted],
+        args: [
+          keys.channel,
+          marker.producerId.toString(),
+          String(marker.producerEpoch),
+          marker.commit ? '1' : '0',
+          String(marker.coordinatorEpoch),
+          batch.maxTimestamp.toString(),
+          String(batch.position),
+          String(batch.size),
+          batch.object,
+        ],
+      };
+    });
+    const replies = await this.b.run('writeMarkers', (c) => pipelineScripts(c, WRITE_MARKER, calls));
+    return replies.map((reply): MarkerOutcome => {
+      const fields = strings(reply, 'writeMarkers');
+      if (fields[0] === 'fenced') return { kind: 'invalid-producer-epoch' };
+      if (fields[0] !== 'written' || fields.length !== 7) {
+        throw new StorageUnavailableError('unexpected reply to writeMarkers');
+      }
+      return { kind: 'written', offset: integer(fields[1]!), offsets: offsetsFrom(fields.slice(2)) };
+    });
+  }
+
+  async abortedTransactions(partition: PartitionRef, fromOffset: bigint, upTo: bigint): Promise<AbortedTransaction[]> {
+    checkPartition(partition);
+    const members = await this.b.run('abortedTransactions', async (c) =>
+      strings(
+        await runScript(
+          c,
+          ABORTED,
+          [this.b.keys.partition(partition).aborted],
+          [fromOffset.toString(), upTo.toString()],
+        ),
+        'abortedTransactions',
+      ),
+    );
+    return collectAborted(members.map(decodeAborted), fromOffset, upTo);
+  }
+
+  async producerStates(partition: PartitionRef): Promise<ProducerState[]> {
+    checkPartition(partition);
+    const reply = await this.b.run('producerStates', (c) => c.hgetall(this.b.keys.partition(partition).producers));
+    return hashEntries(reply)
+      .map(([id, text]) => producerStateOf(integer(id), decodeProducer(text)))
+      .sort((a, b) => (a.producerId < b.producerId ? -1 : a.producerId > b.producerId ? 1 : 0));
   }
 
   async offsets(partitions: readonly PartitionRef[]): Promise<PartitionOffsets[]> {
@@ -321,7 +450,7 @@ class RedisLog implements LogStore {
     if (partitions.length === 0) return [];
     return this.b.run('offsets', async (c) => {
       const pipe = c.pipeline();
-      for (const p of partitions) pipe.hmget(this.b.keys.partition(p).state, 'start', 'hwm', 'maxts', 'maxtsoff');
+      for (const p of partitions) pipe.hmget(this.b.keys.partition(p).state, ...OFFSET_FIELDS);
       const replies = await pipe.exec();
       if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
       return replies.map(([error, fields]) => {
@@ -331,16 +460,14 @@ class RedisLog implements LogStore {
     });
   }
 
-  async read(partition: PartitionRef, fromOffset: bigint, maxBytes: number): Promise<IndexEntry[]> {
+  async read(partition: PartitionRef, fromOffset: bigint, maxBytes: number, upTo?: bigint): Promise<IndexEntry[]> {
     checkPartition(partition);
     const limit = Number.isFinite(maxBytes)
       ? Math.min(Math.floor(maxBytes), Number.MAX_SAFE_INTEGER)
       : Number.MAX_SAFE_INTEGER;
+    const args = [fromOffset.toString(), limit, upTo === undefined ? '' : upTo.toString()];
     return this.b.run('read', async (c) =>
-      strings(
-        await runScript(c, READ, [this.b.keys.partition(partition).index], [fromOffset.toString(), limit]),
-        'read',
-      ).map(parseMember),
+      strings(await runScript(c, READ, [this.b.keys.partition(partition).index], args), 'read').map(parseMember),
     );
   }
 
@@ -357,7 +484,12 @@ class RedisLog implements LogStore {
     const keys = this.b.keys.partition(partition);
     const reply = await this.b.run('advanceLogStart', async (c) =>
       strings(
-        await runScript(c, ADVANCE_LOG_START, [keys.state, keys.index, keys.times], [offset.toString()]),
+        await runScript(
+          c,
+          ADVANCE_LOG_START,
+          [keys.state, keys.index, keys.times, keys.txns, keys.aborted],
+          [offset.toString()],
+        ),
         'advanceLogStart',
       ),
     );
@@ -656,6 +788,54 @@ class RedisGroups implements GroupStore {
     await this.settle(groupId, reply[1]);
     return Number(integer(reply[0] ?? ''));
   }
+
+  async stageOffsets(
+    groupId: string,
+    producerId: bigint,
+    offsets: readonly CommittedOffset[],
+    ifVersion?: number,
+  ): Promise<boolean> {
+    for (const o of offsets) checkCommittedOffset(o);
+    if (ifVersion !== undefined) checkVersion(ifVersion, 'version');
+    if (offsets.length === 0 && ifVersion === undefined) return true;
+    const k = this.k(groupId);
+    const args = [ifVersion === undefined ? '' : String(ifVersion)];
+    for (const o of offsets) args.push(stagedField(producerId, o), encodeOffset(o));
+    // COMMIT_OFFSETS on the staged hash: the same conditional write, another hash.
+    const reply = await this.b.run('groups.stageOffsets', (c) =>
+      runScript(c, COMMIT_OFFSETS, [k.state, k.staged], args),
+    );
+    return strings(reply, 'stageOffsets')[0] !== 'moved';
+  }
+
+  async completeStagedOffsets(groupId: string, producerId: bigint, commit: boolean): Promise<number> {
+    const k = this.k(groupId);
+    const keys = [k.staged, k.offsets];
+    const args = [`${producerId}:`, commit ? 'commit' : 'abort'];
+    const reply = await this.b.run('groups.completeStagedOffsets', (c) =>
+      commit
+        ? this.indexedScript(c, groupId, COMPLETE_STAGED_OFFSETS, keys, args)
+        : runScript(c, COMPLETE_STAGED_OFFSETS, keys, args),
+    );
+    return Number(reply);
+  }
+
+  async stagedPartitions(groupId: string, partitions?: readonly TopicPartitionRef[]): Promise<TopicPartitionRef[]> {
+    for (const p of partitions ?? []) checkTopicPartition(p);
+    if (partitions !== undefined && partitions.length === 0) return [];
+    const fields = await this.b.run('groups.stagedPartitions', (c) => c.hkeys(this.k(groupId).staged));
+    const staged = new Map<string, TopicPartitionRef>();
+    for (const f of fields) {
+      const field = f.slice(f.indexOf(':') + 1);
+      const nul = field.lastIndexOf('\u0000');
+      if (nul < 0) throw new StorageUnavailableError(`malformed staged offset field ${JSON.stringify(f)}`);
+      staged.set(field, { topic: field.slice(0, nul), partition: Number(integer(field.slice(nul + 1))) });
+    }
+    if (partitions === undefined) return [...staged.values()].sort(byTopicPartition);
+    return partitions
+      .filter((p) => staged.has(offsetField(p)))
+      .map((p) => ({ topic: p.topic, partition: p.partition }));
+  }
 }
 
 class RedisProducers implements ProducerStore {
@@ -672,6 +852,7 @@ export class RedisMetaStore implements MetaStore {
   readonly log: LogStore;
   readonly producers: ProducerStore;
   readonly groups: GroupStore;
+  readonly transactions: TransactionStore;
   private readonly backend: Backend;
 
   constructor(url: string, options: RedisMetaStoreOptions = {}) {
@@ -680,6 +861,7 @@ export class RedisMetaStore implements MetaStore {
     this.log = new RedisLog(this.backend);
     this.producers = new RedisProducers(this.backend);
     this.groups = new RedisGroups(this.backend);
+    this.transactions = new RedisTransactions(this.backend);
   }
 
   /** The key layout in use, for tools and tests. */

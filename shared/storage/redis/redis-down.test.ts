@@ -134,7 +134,7 @@ describe('Redis going away', () => {
     // Nothing was persisted: the restarted Redis is empty, and the same store works on it.
     expect(await store.topics.getTopic('t')).toBeNull();
     const [appended] = await store.log.append([{ partition: p, batches: [batch] }]);
-    expect(appended!.baseOffsets).toEqual([0n]);
+    expect(appended!.outcomes).toEqual([{ kind: 'appended', baseOffset: 0n }]);
     const woken = store.log.waitForAppend([{ ...p, highWatermark: 1n }], 10_000);
     await new Promise((r) => setTimeout(r, 100));
     const start = performance.now();
@@ -168,7 +168,7 @@ describe('Redis going away', () => {
       await startRedis();
       expect(await recovers(5000, late)).toBeLessThan(5000);
       const [appended] = await late.log.append([{ partition: p, batches: [batch] }]);
-      expect(appended!.baseOffsets).toEqual([0n]);
+      expect(appended!.outcomes).toEqual([{ kind: 'appended', baseOffset: 0n }]);
     } finally {
       await late.close();
     }

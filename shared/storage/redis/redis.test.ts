@@ -83,6 +83,25 @@ describe('Redis MetaStore', () => {
       '0000000000000000000:1:1700000000000:0:10:o/1',
       '1',
     ]);
+    // Producer state, open and aborted transactions live under the same tag.
+    const producer = { producerId: 7n, producerEpoch: 0, baseSequence: 0, lastSequence: 1, transactional: true };
+    await store.log.append([{ partition: p, batches: [{ ...batch, producer }] }]);
+    expect(await admin.hgetall(`${tag}:state`)).toEqual({
+      hwm: '4',
+      maxts: '1700000000000',
+      maxtsoff: '0',
+      lso: '2',
+    });
+    expect(await admin.hgetall(`${tag}:producers`)).toEqual({ '7': '0|-1|1700000000000|2|0,1,2,3,1700000000000;' });
+    expect(await admin.zrange(`${tag}:txns`, '0', '-1', 'WITHSCORES')).toEqual(['7', '2']);
+    const marker = { ...batch, offsetCount: 1 };
+    await store.log.writeMarkers([
+      { partition: p, marker: { producerId: 7n, producerEpoch: 0, commit: false, coordinatorEpoch: 3, batch: marker } },
+    ]);
+    expect(await admin.zrange(`${tag}:aborted`, '0', '-1', 'WITHSCORES')).toEqual(['0000000000000000004:2:7:5', '4']);
+    expect((await admin.keys(`${tag}*`)).sort()).toEqual(
+      ['aborted', 'idx', 'producers', 'state', 'ts'].map((k) => `${tag}:${k}`),
+    );
     await store.topics.createTopic({ name: 'layout', id: p.topicId, partitions: 4, configs: {}, createdAt: 1 });
     expect(await admin.hget(`{${prefix}t}:ids`, p.topicId)).toBe('layout');
     expect(await admin.hexists(`{${prefix}t}:topics`, 'layout')).toBe(1);
@@ -99,7 +118,10 @@ describe('Redis MetaStore', () => {
       { partition: p, batches: [batch] },
       { partition: ref(), batches: [batch] },
     ]);
-    expect(results.map((r) => r.baseOffsets)).toEqual([[2n], [0n]]);
+    expect(results.map((r) => r.outcomes)).toEqual([
+      [{ kind: 'appended', baseOffset: 2n }],
+      [{ kind: 'appended', baseOffset: 0n }],
+    ]);
     await admin.script('FLUSH');
     expect((await store.log.read(p, 0n, 1000)).length).toBe(2);
   });

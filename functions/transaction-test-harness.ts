@@ -1,0 +1,55 @@
+/** Helpers the transaction functions' tests share: a transactional producer set up through the functions. */
+
+import { ApiKey } from '../shared/protocol/generated/api-keys.js';
+import type { Harness } from './test-harness.js';
+
+export interface TxnProducer {
+  readonly transactionalId: string;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
+export async function initTransactional(h: Harness, transactionalId = 'tx', timeoutMs = 60_000): Promise<TxnProducer> {
+  const res = await h.call(ApiKey.InitProducerId, 5, { transactionalId, transactionTimeoutMs: timeoutMs });
+  if (res.errorCode !== 0) throw new Error(`InitProducerId answered ${res.errorCode}`);
+  return { transactionalId, producerId: res.producerId, producerEpoch: res.producerEpoch };
+}
+
+export async function addPartitions(
+  h: Harness,
+  p: TxnProducer,
+  topics: { name: string; partitions: number[] }[],
+  version = 3,
+): Promise<number[]> {
+  const res = await h.call(ApiKey.AddPartitionsToTxn, version, {
+    v3AndBelowTransactionalId: p.transactionalId,
+    v3AndBelowProducerId: p.producerId,
+    v3AndBelowProducerEpoch: p.producerEpoch,
+    v3AndBelowTopics: topics,
+  });
+  return res.resultsByTopicV3AndBelow.flatMap((t) => t.resultsByPartition.map((r) => r.partitionErrorCode));
+}
+
+export async function addOffsets(h: Harness, p: TxnProducer, groupId: string): Promise<number> {
+  const res = await h.call(ApiKey.AddOffsetsToTxn, 4, {
+    transactionalId: p.transactionalId,
+    producerId: p.producerId,
+    producerEpoch: p.producerEpoch,
+    groupId,
+  });
+  return res.errorCode;
+}
+
+export async function endTxn(h: Harness, p: TxnProducer, committed: boolean, version = 4) {
+  return h.call(ApiKey.EndTxn, version, {
+    transactionalId: p.transactionalId,
+    producerId: p.producerId,
+    producerEpoch: p.producerEpoch,
+    committed,
+  });
+}
+
+export async function describe(h: Harness, transactionalId: string) {
+  const res = await h.call(ApiKey.DescribeTransactions, 0, { transactionalIds: [transactionalId] });
+  return res.transactionStates[0]!;
+}
