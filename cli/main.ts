@@ -4,6 +4,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { Server as HttpServer } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { ClusterConfig, FunctionEnv } from '../functions/define.js';
 import { createLogger, type Logger } from '../shared/log.js';
@@ -82,6 +83,8 @@ function clusterConfig(o: Options): ClusterConfig {
 
 /** How often `dev` and `functions serve` sweep groups whose timers passed (sessions, rebalance deadlines). */
 const SWEEP_INTERVAL_MS = 1000;
+/** How long `functions serve` keeps an idle invocation connection open. */
+const FUNCTIONS_KEEP_ALIVE_MS = 120_000;
 
 /**
  * Runs the group and transaction sweeps every second, and with offset retention every
@@ -207,6 +210,13 @@ async function functionsServe(o: Options): Promise<number> {
   const { host, port } = parseHostPort(o.functionsListen!, '--functions-listen');
   const stopSweeping = await startSweeping(env, o);
   const server = serve({ fetch: app.fetch, hostname: host, port });
+  // The proxy keeps connections here alive between invocations. Node closes one idle for 5 s by default,
+  // and a close racing an invocation on it resets that invocation; the proxy retries those, and a long
+  // idle timeout makes them rare.
+  if (server instanceof HttpServer) {
+    server.keepAliveTimeout = FUNCTIONS_KEEP_ALIVE_MS;
+    server.headersTimeout = FUNCTIONS_KEEP_ALIVE_MS + 5_000;
+  }
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const address = server.address();
   const bound =

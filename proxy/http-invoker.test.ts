@@ -157,7 +157,7 @@ describe('HTTP invoker', () => {
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
-  it('retries once when a pooled connection turns out to be closed by the function server', async () => {
+  it('retries once, on a fresh connection, when a pooled one turns out to be closed by the function server', async () => {
     // A bare HTTP/1.1 server: answers the first request on each connection, resets the connection on the second.
     const answered = new WeakSet<object>();
     let connections = 0;
@@ -194,6 +194,12 @@ describe('HTTP invoker', () => {
     expect((await invoker.invoke(ApiKey.Produce, frame, ctx)).status).toBe(204);
     expect((await invoker.invoke(ApiKey.Produce, frame, ctx)).status).toBe(204);
     expect(connections).toBe(2);
+    // Two pooled connections, both gone stale: the retry takes a fresh one, not the other stale one.
+    const pair = await Promise.all([0, 1].map(() => invoker.invoke(ApiKey.Produce, frame, ctx)));
+    expect(pair.map((r) => r.status)).toEqual([204, 204]);
+    expect(connections).toBe(4);
+    expect((await invoker.invoke(ApiKey.Produce, frame, ctx)).status).toBe(204);
+    expect(connections).toBe(5);
   });
 
   it('signs what the contract says and sends the connection context', async () => {

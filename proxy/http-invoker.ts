@@ -153,7 +153,8 @@ export class HttpInvoker implements Invoker {
         path: a.url.pathname + a.url.search,
         method: 'POST',
         headers: a.headers,
-        agent: https ? this.httpsAgent : this.httpAgent,
+        // A retry goes over a connection of its own: the pool's other idle ones may be closing too.
+        agent: retried ? false : https ? this.httpsAgent : this.httpAgent,
       });
       let settled = false;
       let answered = false;
