@@ -78,6 +78,8 @@ function clusterConfig(o: Options): ClusterConfig {
     topicDefaults: {},
     groupInitialRebalanceDelayMs: integer(o.groupInitialRebalanceDelayMs, 0, 'group initial rebalance delay'),
     offsetsRetentionMinutes: integer(o.offsetsRetentionMinutes, 1, 'offsets retention'),
+    transactionMaxTimeoutMs: integer(o.transactionMaxTimeoutMs, 1, 'transaction max timeout'),
+    transactionalIdExpirationMs: integer(o.transactionalIdExpirationMs, 1, 'transactional id expiration'),
   };
 }
 

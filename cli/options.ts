@@ -88,6 +88,18 @@ export const OPTIONS = {
     help: 'offsets.retention.check.interval.ms: how often `dev` and `functions serve` expire committed offsets',
     default: '600000',
   },
+  transactionMaxTimeoutMs: {
+    flag: 'transaction-max-timeout-ms',
+    env: 'KAFKALESS_TRANSACTION_MAX_TIMEOUT_MS',
+    help: 'transaction.max.timeout.ms: the longest transaction timeout a producer may ask for',
+    default: '900000',
+  },
+  transactionalIdExpirationMs: {
+    flag: 'transactional-id-expiration-ms',
+    env: 'KAFKALESS_TRANSACTIONAL_ID_EXPIRATION_MS',
+    help: 'transactional.id.expiration.ms: how long an idle transactional id is kept',
+    default: '604800000',
+  },
   maxFrameBytes: {
     flag: 'max-frame-bytes',
     env: 'KAFKALESS_MAX_FRAME_BYTES',
