@@ -33,8 +33,9 @@ export default defineConfig({
       {
         test: {
           name: 'clients',
-          // The reference broker (Apache Kafka) and the client scenario matrix against it and the full stack.
-          include: ['test/reference/**/*.test.ts', 'test/clients/*.test.ts'],
+          // The reference broker (Apache Kafka), and the client scenario matrix and the exactly-once tests
+          // against it and the full stack.
+          include: ['test/reference/**/*.test.ts', 'test/clients/*.test.ts', 'test/transactions/**/*.test.ts'],
           globalSetup: ['infra/local/vitest-setup.ts'],
           // Brokers and clients are heavy: one file at a time.
           fileParallelism: false,
