@@ -138,9 +138,17 @@ export class Tally {
  * - `startMember(step, member, tally)` → `{ consumer, errors }`, a running
  *   member that reports its records to `tally` and commits synchronously;
  * - `assignedOf(state)`: the member's partitions, asked just before it closes;
- * - `stateName(state)`: the name of a group state as describeGroups gives it.
+ * - `stateName(state)`: the name of a group state as describeGroups gives it;
+ * - `transactions`: what `exactlyOnce` takes.
  */
-export async function kafkaJsSteps({ admin, produce, startMember, assignedOf, stateName = (state) => state }) {
+export async function kafkaJsSteps({
+  admin,
+  produce,
+  startMember,
+  assignedOf,
+  stateName = (state) => state,
+  transactions,
+}) {
   const { topic, group, timeoutMs } = args;
   try {
     await within(
@@ -221,6 +229,43 @@ export async function kafkaJsSteps({ admin, produce, startMember, assignedOf, st
   } catch (error) {
     emit({ step: 'describe', error: errorText(error) });
   }
+
+  await exactlyOnce(transactions);
+}
+
+/**
+ * The exactly-once step, with
+ * - `transact()`: with a transactional producer, produces the `aborted` records in a transaction it
+ *   aborts once they are acknowledged, then the `committed` records in one it commits; rejects on
+ *   failure (it is given `timeoutMs`, then abandoned);
+ * - `read(tally)` → `{ close, errors }`: a read_committed consumer of every partition of the
+ *   transactional topic from the beginning, reporting each record with `tally.add('exactly-once', 0, …)`.
+ */
+export async function exactlyOnce({ transact, read }) {
+  const errors = [];
+  try {
+    await within(args.timeoutMs, 'transactions', transact());
+  } catch (error) {
+    errors.push(`transactions: ${errorText(error)}`);
+  }
+  if (errors.length === 0) {
+    const tally = new Tally(args.transactionRecords, args.timeoutMs);
+    try {
+      const reader = await within(args.timeoutMs, 'read_committed start', read(tally));
+      const outcome = await tally.done;
+      try {
+        await within(args.timeoutMs, 'read_committed close', reader.close());
+      } catch (error) {
+        errors.push(errorText(error));
+      }
+      errors.push(...reader.errors);
+      if (outcome === 'timeout') errors.push(`read_committed: timed out with ${tally.received} records`);
+    } catch (error) {
+      errors.push(`read_committed: ${errorText(error)}`);
+    }
+    tally.stop();
+  }
+  emit({ step: 'exactly-once-done', errors });
 }
 
 /** Runs the scenario's `main` and exits 0 whatever happened (failed steps are reported, not thrown). */

@@ -45,6 +45,7 @@ export const STEPS = [
   'commit',
   'resume',
   'describe',
+  'exactly-once',
 ] as const;
 export type StepName = (typeof STEPS)[number];
 
@@ -195,6 +196,10 @@ export interface ScenarioArgs {
   readonly more: number;
   readonly compressions: readonly string[];
   readonly timeoutMs: number;
+  /** The topic of the exactly-once step, created by the runner before the run. */
+  readonly transactionalTopic: string;
+  readonly transactionalId: string;
+  readonly transactionRecords: number;
 }
 
 /** One JSON object an implementation wrote, in order. */
@@ -215,8 +220,15 @@ export interface RunOutput {
   readonly stderrFile: string;
 }
 
+export interface RunSettings {
+  readonly records: number;
+  readonly more: number;
+  readonly timeoutMs: number;
+  readonly transactionRecords: number;
+}
+
 /** The process is killed after this many step timeouts. */
-const PROCESS_TIMEOUT_STEPS = 12;
+const PROCESS_TIMEOUT_STEPS = 14;
 
 function spawnClient(command: readonly string[], cwd: string, json: string): ChildProcess {
   const [file, ...args] = command;
@@ -229,7 +241,7 @@ export async function runClient(
   broker: BrokerName,
   bootstrap: string,
   oracle: Oracle,
-  settings: { records: number; more: number; timeoutMs: number },
+  settings: RunSettings,
 ): Promise<RunOutput> {
   const id = randomBytes(4).toString('hex');
   const args: ScenarioArgs = {
@@ -240,6 +252,9 @@ export async function runClient(
     more: settings.more,
     compressions: client.manifest.compressions,
     timeoutMs: settings.timeoutMs,
+    transactionalTopic: `scenario-${client.manifest.name}-${id}-txn`,
+    transactionalId: `scenario-${client.manifest.name}-${id}`,
+    transactionRecords: settings.transactionRecords,
   };
   const logs = join(client.cache, 'logs');
   await mkdir(logs, { recursive: true });
@@ -252,6 +267,21 @@ export async function runClient(
   const runnerErrors: string[] = [];
   const pendingWork: Promise<void>[] = [];
   const startedAt = performance.now();
+
+  const createTopic = async (topic: string): Promise<void> => {
+    try {
+      const answer = await oracle.admin(bootstrap, 'createTopics', {
+        topics: [{ name: topic, partitions: PARTITIONS, replicationFactor: 1 }],
+      });
+      const created = (answer.topics as Record<string, { error?: string; message?: string }>)[topic];
+      if (created?.error !== undefined)
+        runnerErrors.push(`runner creating ${topic}: ${created.error} ${created.message}`);
+    } catch (error) {
+      runnerErrors.push(`runner creating ${topic}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  };
+  // The exactly-once step's topic is ready long before the client gets to it.
+  await createTopic(args.transactionalTopic);
 
   const child = spawnClient(client.command, client.dir, JSON.stringify(args));
   child.stderr?.pipe(stderrLog);
@@ -272,22 +302,7 @@ export async function runClient(
     const line = parsed as Line;
     lines.push(line);
     // A client without an admin API leaves the topic to us, at once, before it produces.
-    if (line.step === 'create-topic' && typeof line.skipped === 'string') {
-      pendingWork.push(
-        oracle
-          .admin(bootstrap, 'createTopics', {
-            topics: [{ name: args.topic, partitions: PARTITIONS, replicationFactor: 1 }],
-          })
-          .then((answer) => {
-            const topic = (answer.topics as Record<string, { error?: string; message?: string }>)[args.topic];
-            if (topic?.error !== undefined)
-              runnerErrors.push(`runner creating the topic: ${topic.error} ${topic.message}`);
-          })
-          .catch((error: Error) => {
-            runnerErrors.push(`runner creating the topic: ${error.message}`);
-          }),
-      );
-    }
+    if (line.step === 'create-topic' && typeof line.skipped === 'string') pendingWork.push(createTopic(args.topic));
   };
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     stdoutLog.write(chunk);
@@ -580,6 +595,32 @@ export function checkRun(out: RunOutput): RunVerdict {
           }),
         );
 
+  // exactly-once
+  {
+    const lines = byStep('exactly-once');
+    const skipped = lines.find((line) => typeof line.skipped === 'string');
+    const done = only('exactly-once-done');
+    if (skipped !== undefined) {
+      cells['exactly-once'] = { status: 'skipped', reason: String(skipped.skipped) };
+    } else if (lines.length === 0 && done === undefined) {
+      cells['exactly-once'] = missing('exactly-once');
+    } else {
+      const received = lines as unknown as ReceivedRecord[];
+      const aborted = received.filter((r) => typeof r.key === 'string' && r.key.startsWith('aborted-'));
+      const problems = checkRecords(
+        received.filter((r) => !aborted.includes(r)),
+        expectedMap('committed', 0, args.transactionRecords),
+      );
+      if (aborted.length > 0) {
+        problems.push(
+          `${aborted.length} records of the aborted transaction read (${clip(aborted.map((r) => String(r.key)))})`,
+        );
+      }
+      problems.push(...doneProblems(done, 'exactly-once-done'));
+      cells['exactly-once'] = withContext(problems.length === 0 ? pass : fail(problems.join('; ')));
+    }
+  }
+
   const version = only('version');
   return {
     version: typeof version?.version === 'string' ? version.version : undefined,
@@ -614,6 +655,7 @@ export interface MatrixOptions {
   readonly records?: number;
   readonly more?: number;
   readonly timeoutMs?: number;
+  readonly transactionRecords?: number;
   /** Redis and S3 for the Kafkaless stack; a local stack is started when absent. */
   readonly backends?: Backends;
   /** Progress lines (stderr by default). */
@@ -678,6 +720,7 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<Matrix> {
     records: options.records ?? 5000,
     more: options.more ?? 100,
     timeoutMs: options.timeoutMs ?? 60_000,
+    transactionRecords: options.transactionRecords ?? 100,
   };
   const clients = await discoverClients(options.clients);
   let referenceVersion: string | undefined;

@@ -15,6 +15,9 @@ const ARGS = {
   more: 5,
   compressions: ['none', 'zstd'],
   timeoutMs: 1000,
+  transactionalTopic: 't-txn',
+  transactionalId: 'txn',
+  transactionRecords: 10,
 };
 
 function faithfulLines(): Line[] {
@@ -39,6 +42,12 @@ function faithfulLines(): Line[] {
   lines.push({ step: 'resume-done', errors: [] });
   const committed = Object.fromEntries([...offsets.entries()].map(([p, o]) => [String(p), o]));
   lines.push({ step: 'describe', state: 'EMPTY', protocolType: 'consumer', members: 0, offsets: committed });
+  // The aborted transaction's records and markers come first in every partition.
+  for (let i = 0; i < ARGS.transactionRecords; i++) {
+    const partition = i % 6;
+    lines.push({ step: 'exactly-once', partition, offset: 100 + i, ...expectedRecord('committed', i) });
+  }
+  lines.push({ step: 'exactly-once-done', errors: [] });
   return lines;
 }
 
@@ -108,10 +117,46 @@ describe('client scenario checks', () => {
     });
   });
 
+  it('fail exactly-once on a record of the aborted transaction', () => {
+    const lines = faithfulLines();
+    const done = lines.findIndex((l) => l.step === 'exactly-once-done');
+    lines.splice(done, 0, { step: 'exactly-once', partition: 5, offset: 999, ...expectedRecord('aborted', 3) });
+    expect(failing(lines)).toEqual({
+      'exactly-once': '1 records of the aborted transaction read (aborted-3)',
+    });
+  });
+
+  it('fail exactly-once on a committed record missing or read twice', () => {
+    const lines = faithfulLines();
+    const first = lines.findIndex((l) => l.step === 'exactly-once');
+    const [dropped] = lines.splice(first, 1);
+    expect(failing(lines)['exactly-once']).toMatch(/1 of 10 records missing \(committed-0\)/);
+    lines.splice(first, 0, dropped!, { ...dropped!, offset: 1000 });
+    expect(failing(lines)['exactly-once']).toMatch(/received more than once \(committed-0 ×2\)/);
+  });
+
+  it('fail exactly-once on producer errors, and skip it for a client without transactions', () => {
+    const refused = faithfulLines()
+      .filter((l) => l.step !== 'exactly-once')
+      .map((l) =>
+        l.step === 'exactly-once-done'
+          ? { ...l, errors: ['initTransactions: TRANSACTIONAL_ID_AUTHORIZATION_FAILED'] }
+          : l,
+      );
+    expect(failing(refused)['exactly-once']).toMatch(
+      /^10 of 10 records missing.*exactly-once-done errors: initTransactions: TRANSACTIONAL_ID_AUTHORIZATION_FAILED$/,
+    );
+    const skipped = faithfulLines()
+      .filter((l) => l.step !== 'exactly-once' && l.step !== 'exactly-once-done')
+      .concat([{ step: 'exactly-once', skipped: 'no transactional producer' }]);
+    const { cells } = checkRun(output(skipped));
+    expect(cells['exactly-once']).toEqual({ status: 'skipped', reason: 'no transactional producer' });
+  });
+
   it('fail the steps a crashed process never reported, naming the exit', () => {
     const lines = faithfulLines().slice(0, 4);
     const failed = failing(lines);
-    expect(Object.keys(failed)).toEqual(['consume', 'commit', 'resume', 'describe']);
+    expect(Object.keys(failed)).toEqual(['consume', 'commit', 'resume', 'describe', 'exactly-once']);
     expect(failed.commit).toMatch(/no "commit" line/);
   });
 });

@@ -126,6 +126,48 @@ function assignedPartitions(consumer) {
     .sort((a, b) => a - b);
 }
 
+/** Aborts a transaction of the `aborted` records, then commits one of the `committed` records. */
+async function transact() {
+  const producer = kafka.producer({
+    kafkaJS: { transactionalId: args.transactionalId, idempotent: true, acks: -1 },
+  });
+  await producer.connect(); // initialises the transactions
+  try {
+    for (const outcome of ['aborted', 'committed']) {
+      const transaction = await producer.transaction();
+      const messages = records(outcome, 0, args.transactionRecords).map((r) => ({
+        key: r.key,
+        value: r.value,
+        headers: Object.fromEntries(r.headers),
+      }));
+      // send resolves once the records are delivered: the aborted ones reach the log too.
+      await transaction.send({ topic: args.transactionalTopic, messages });
+      if (outcome === 'aborted') await transaction.abort();
+      else await transaction.commit();
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** A read_committed consumer in a group of its own. */
+async function read(tally) {
+  const consumer = kafka.consumer({
+    kafkaJS: { groupId: `${group}-txn`, fromBeginning: true, autoCommit: false, readUncommitted: false },
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [args.transactionalTopic] });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const headers = Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
+        (Array.isArray(value) ? value : [value]).map((v) => [name, text(v)]),
+      );
+      tally.add('exactly-once', 0, partition, message.offset, text(message.key), text(message.value), headers);
+    },
+  });
+  return { close: () => consumer.disconnect(), errors: [] };
+}
+
 async function main() {
   emit({
     step: 'version',
@@ -141,6 +183,7 @@ async function main() {
     startMember,
     assignedOf: (state) => assignedPartitions(state.consumer),
     stateName: (state) => STATE_NAMES[state] ?? String(state),
+    transactions: { transact, read },
   });
   await admin.disconnect();
 }

@@ -12,6 +12,7 @@ from confluent_kafka import (
     ConsumerGroupTopicPartitions,
     KafkaError,
     KafkaException,
+    OFFSET_BEGINNING,
     Producer,
     TopicPartition,
     libversion,
@@ -101,6 +102,33 @@ class ConfluentMember(sc.Member):
         self.consumer.close()  # revokes (on_revoke commits what is pending) and leaves the group
 
 
+class ConfluentReader:
+    """Every partition of the transactional topic from the beginning, read_committed, assigned (no group)."""
+
+    def __init__(self, scenario):
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": scenario.bootstrap,
+                "group.id": f"{scenario.group}-txn",  # required by the client, unused with assign()
+                "isolation.level": "read_committed",
+                "enable.auto.commit": False,
+            }
+        )
+        topic = scenario.transactional_topic
+        self.consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(6)])
+
+    def poll(self, timeout_s):
+        batch = []
+        for m in self.consumer.consume(num_messages=sc.MAX_BATCH, timeout=timeout_s):
+            if m.error():
+                raise KafkaException(m.error())
+            batch.append((m.partition(), m.offset(), m.key(), m.value(), m.headers()))
+        return batch
+
+    def close(self):
+        self.consumer.close()
+
+
 class Confluent:
     name = "confluent-kafka-python"
 
@@ -157,6 +185,33 @@ class Confluent:
 
     def make_member(self, index, together):
         return ConfluentMember(self.s, index, together)
+
+    def transact(self):
+        s = self.s
+        producer = Producer({"bootstrap.servers": s.bootstrap, "transactional.id": s.transactional_id, "acks": "all"})
+        failed = []
+
+        def delivered(err, msg):
+            if err is not None:
+                failed.append(err.str())
+
+        producer.init_transactions(s.timeout_s)
+        for outcome in ("aborted", "committed"):
+            producer.begin_transaction()
+            for i in range(s.transaction_records):
+                key, value, headers = s.record(outcome, i)
+                producer.produce(s.transactional_topic, key=key, value=value, headers=headers, on_delivery=delivered)
+            # abort_transaction purges what is still unsent: flush so that the aborted records reach the log.
+            left = producer.flush(s.timeout_s)
+            if left or failed:
+                raise RuntimeError(f"{outcome}: {left} records not acknowledged; delivery errors {failed[:3]}")
+            if outcome == "aborted":
+                producer.abort_transaction(s.timeout_s)
+            else:
+                producer.commit_transaction(s.timeout_s)
+
+    def read_committed(self):
+        return ConfluentReader(self.s)
 
     def describe(self):
         s = self.s

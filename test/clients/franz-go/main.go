@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -74,12 +75,7 @@ func (c *client) Produce(ctx context.Context, codec string, from, n int, errs *s
 	var mu sync.Mutex
 	acked := 0
 	for i := from; i < from+n; i++ {
-		rec := s.MakeRecord(codec, i)
-		r := &kgo.Record{Key: []byte(rec.Key), Value: []byte(rec.Value)}
-		for _, h := range rec.Headers {
-			r.Headers = append(r.Headers, kgo.RecordHeader{Key: h[0], Value: []byte(h[1])})
-		}
-		cl.Produce(ctx, r, func(_ *kgo.Record, err error) {
+		cl.Produce(ctx, record(codec, i), func(_ *kgo.Record, err error) {
 			errs.Add(err)
 			if err == nil {
 				mu.Lock()
@@ -92,6 +88,25 @@ func (c *client) Produce(ctx context.Context, codec string, from, n int, errs *s
 	mu.Lock()
 	defer mu.Unlock()
 	return acked
+}
+
+// record is record i of codec as a kgo.Record.
+func record(codec string, i int) *kgo.Record {
+	rec := s.MakeRecord(codec, i)
+	r := &kgo.Record{Key: []byte(rec.Key), Value: []byte(rec.Value)}
+	for _, h := range rec.Headers {
+		r.Headers = append(r.Headers, kgo.RecordHeader{Key: h[0], Value: []byte(h[1])})
+	}
+	return r
+}
+
+// received reports r as received by m.
+func received(m *s.Member, r *kgo.Record) {
+	hs := make([][2][]byte, len(r.Headers))
+	for i, h := range r.Headers {
+		hs[i] = [2][]byte{[]byte(h.Key), h.Value}
+	}
+	m.Received(r.Partition, r.Offset, r.Key, r.Value, hs)
 }
 
 func (c *client) Consume(ctx context.Context, m *s.Member) []int32 {
@@ -135,11 +150,7 @@ func (c *client) Consume(ctx context.Context, m *s.Member) []int32 {
 		})
 		recs := fetches.Records()
 		for _, r := range recs {
-			hs := make([][2][]byte, len(r.Headers))
-			for i, h := range r.Headers {
-				hs[i] = [2][]byte{[]byte(h.Key), h.Value}
-			}
-			m.Received(r.Partition, r.Offset, r.Key, r.Value, hs)
+			received(m, r)
 		}
 		if len(recs) > 0 {
 			commitCtx, cancel := context.WithTimeout(context.Background(), c.cfg.Timeout())
@@ -180,4 +191,73 @@ func (c *client) Describe(ctx context.Context, d *s.Description) {
 			d.Offsets[o.Partition] = o.At
 		}
 	})
+}
+
+func (c *client) Transact(ctx context.Context, errs *s.Errors) bool {
+	cl, err := kgo.NewClient(c.opts(
+		kgo.DefaultProduceTopic(c.cfg.TransactionalTopic),
+		kgo.TransactionalID(c.cfg.TransactionalID),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
+	)...)
+	if err != nil {
+		errs.Add(err)
+		return false
+	}
+	defer cl.Close()
+	for _, outcome := range []string{"aborted", "committed"} {
+		if err := cl.BeginTransaction(); err != nil {
+			errs.Add(fmt.Errorf("begin %s: %w", outcome, err))
+			return false
+		}
+		var failed atomic.Bool
+		for i := range c.cfg.TransactionRecords {
+			cl.Produce(ctx, record(outcome, i), func(_ *kgo.Record, err error) {
+				if err != nil {
+					failed.Store(true)
+					errs.Add(fmt.Errorf("produce %s: %w", outcome, err))
+				}
+			})
+		}
+		// Flush first: the aborted records too are to reach the log.
+		if err := cl.Flush(ctx); err != nil {
+			errs.Add(fmt.Errorf("flush %s: %w", outcome, err))
+			failed.Store(true)
+		}
+		end := kgo.TryCommit
+		if outcome == "aborted" || failed.Load() {
+			end = kgo.TryAbort
+		}
+		if err := cl.EndTransaction(ctx, end); err != nil {
+			errs.Add(fmt.Errorf("end %s: %w", outcome, err))
+			return false
+		}
+		if failed.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *client) ReadCommitted(ctx context.Context, m *s.Member) {
+	// No group: the client consumes every partition of the topic.
+	cl, err := kgo.NewClient(c.opts(
+		kgo.ConsumeTopics(c.cfg.TransactionalTopic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+	)...)
+	if err != nil {
+		m.Errs.Add(err)
+		return
+	}
+	defer cl.Close()
+	for ctx.Err() == nil {
+		fetches := cl.PollFetches(ctx)
+		fetches.EachError(func(t string, p int32, err error) {
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				m.Errs.Add(fmt.Errorf("fetch %s[%d]: %w", t, p, err))
+			}
+		})
+		fetches.EachRecord(func(r *kgo.Record) { received(m, r) })
+	}
 }

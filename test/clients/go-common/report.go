@@ -189,3 +189,17 @@ func reportDescribe(d *Description) {
 		Errors       []string         `json:"errors,omitempty"`
 	}{"describe", d.State, d.ProtocolType, d.Members, o, d.Errs.list()})
 }
+
+func reportExactlyOnceDone(errs *Errors) {
+	emit(struct {
+		Step   string   `json:"step"`
+		Errors []string `json:"errors"`
+	}{"exactly-once-done", errs.list()})
+}
+
+func reportSkipped(step, why string) {
+	emit(struct {
+		Step    string `json:"step"`
+		Skipped string `json:"skipped"`
+	}{step, why})
+}

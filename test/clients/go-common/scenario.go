@@ -23,6 +23,10 @@ type Config struct {
 	More         int      `json:"more"`
 	Compressions []string `json:"compressions"`
 	TimeoutMs    int      `json:"timeoutMs"`
+
+	TransactionalTopic string `json:"transactionalTopic"`
+	TransactionalID    string `json:"transactionalId"`
+	TransactionRecords int    `json:"transactionRecords"`
 }
 
 // Partitions and ReplicationFactor of the topic the scenario creates.
@@ -80,6 +84,27 @@ type Client interface {
 	Consume(ctx context.Context, m *Member) []int32
 	// Describe describes the group and fetches its committed offsets into d.
 	Describe(ctx context.Context, d *Description)
+}
+
+// Transactions is what a client with a transactional producer does in the
+// exactly-once step.
+type Transactions interface {
+	// Transact initialises a transactional producer (TransactionalID, acks
+	// all), produces the TransactionRecords "aborted" records to
+	// TransactionalTopic in one transaction and aborts it once they are
+	// written, then the "committed" records in another that it commits. It
+	// reports whether both transactions completed.
+	Transact(ctx context.Context, errs *Errors) bool
+	// ReadCommitted reads every partition of TransactionalTopic from the
+	// beginning with isolation level read_committed, reporting each record
+	// with m.Received, until ctx ends.
+	ReadCommitted(ctx context.Context, m *Member)
+}
+
+// NoTransactions is implemented by a client without a transactional
+// producer: it says why the exactly-once step is skipped.
+type NoTransactions interface {
+	NoTransactions() string
 }
 
 // Member is one member of the group in the consume or resume step.
@@ -170,6 +195,35 @@ func Run(name, module string, cfg Config, cl Client) {
 		cl.Describe(ctx, d)
 		reportDescribe(d)
 	})
+
+	switch t := cl.(type) {
+	case Transactions:
+		errs := &Errors{}
+		ok := false
+		step(cfg, "exactly-once produce", func(ctx context.Context) { ok = t.Transact(ctx, errs) })
+		if ok {
+			step(cfg, "exactly-once read", func(ctx context.Context) {
+				counter := newCounter(cfg.TransactionRecords)
+				ctx, cancel := context.WithCancel(ctx)
+				done := make(chan struct{})
+				go func() {
+					t.ReadCommitted(ctx, &Member{Errs: errs, CommitErrs: errs, step: "exactly-once", counter: counter})
+					close(done)
+				}()
+				waitDone(ctx, counter, 0)
+				if ctx.Err() != nil {
+					errs.AddString(fmt.Sprintf("read_committed: timed out with %d of %d records", counter.count(), cfg.TransactionRecords))
+				}
+				cancel()
+				<-done
+			})
+		}
+		reportExactlyOnceDone(errs)
+	case NoTransactions:
+		reportSkipped("exactly-once", t.NoTransactions())
+	default:
+		reportSkipped("exactly-once", "no transactional producer")
+	}
 }
 
 // step runs one step with its timeout, and logs how long it took.

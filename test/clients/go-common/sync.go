@@ -33,6 +33,12 @@ func (c *Counter) Add(n int) {
 	}
 }
 
+func (c *Counter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
 // Done is closed once enough records were counted.
 func (c *Counter) Done() <-chan struct{} { return c.done }
 

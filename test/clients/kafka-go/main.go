@@ -236,3 +236,8 @@ func (c *client) Describe(ctx context.Context, d *s.Description) {
 		}
 	}
 }
+
+func (c *client) NoTransactions() string {
+	return "kafka-go has no transactional producer: Writer and Client.Produce write batches without a producer id, " +
+		"epoch or the transactional attribute (InitProducerID, AddPartitionsToTxn and EndTxn exist only as separate requests)"
+}

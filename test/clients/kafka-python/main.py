@@ -109,6 +109,29 @@ class KafkaPythonMember(sc.Member):
         self.consumer.close()  # revokes (the listener commits what is pending) and leaves the group
 
 
+class KafkaPythonReader:
+    """Every partition of the transactional topic from the beginning, read_committed, assigned (no group)."""
+
+    def __init__(self, scenario):
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=scenario.bootstrap,
+            client_id="scenario-read-committed",
+            isolation_level="read_committed",
+            enable_auto_commit=False,
+            max_poll_records=sc.MAX_BATCH,
+        )
+        partitions = [TopicPartition(scenario.transactional_topic, p) for p in range(6)]
+        self.consumer.assign(partitions)
+        self.consumer.seek_to_beginning(*partitions)
+
+    def poll(self, timeout_s):
+        polled = self.consumer.poll(timeout_ms=int(timeout_s * 1000))
+        return [(r.partition, r.offset, r.key, r.value, r.headers) for records in polled.values() for r in records]
+
+    def close(self):
+        self.consumer.close()
+
+
 class KafkaPython:
     name = "kafka-python"
 
@@ -168,6 +191,37 @@ class KafkaPython:
 
     def make_member(self, index, together):
         return KafkaPythonMember(self.s, index, together)
+
+    def transact(self):
+        s = self.s
+        producer = KafkaProducer(
+            bootstrap_servers=s.bootstrap,
+            transactional_id=s.transactional_id,
+            acks="all",
+            max_block_ms=int(s.timeout_s * 1000),
+        )
+        try:
+            producer.init_transactions()
+            for outcome in ("aborted", "committed"):
+                producer.begin_transaction()
+                futures = []
+                for i in range(s.transaction_records):
+                    key, value, headers = s.record(outcome, i)
+                    futures.append(producer.send(s.transactional_topic, key=key, value=value, headers=headers))
+                # Flush so that the aborted records reach the log before the abort.
+                producer.flush(timeout=s.timeout_s)
+                failed = [f.exception for f in futures if not f.is_done or f.failed()]
+                if failed:
+                    raise RuntimeError(f"{outcome}: {len(failed)} records not acknowledged ({failed[0]!r})")
+                if outcome == "aborted":
+                    producer.abort_transaction()
+                else:
+                    producer.commit_transaction()
+        finally:
+            producer.close(timeout=s.timeout_s)
+
+    def read_committed(self):
+        return KafkaPythonReader(self.s)
 
     def describe(self):
         s = self.s

@@ -106,6 +106,50 @@ async function startMember(step, member, tally) {
   return state;
 }
 
+/** Aborts a transaction of the `aborted` records, then commits one of the `committed` records. */
+async function transact() {
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    transactionalId: args.transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  try {
+    for (const outcome of ['aborted', 'committed']) {
+      const transaction = await producer.transaction();
+      const messages = records(outcome, 0, args.transactionRecords).map((r) => ({
+        key: r.key,
+        value: r.value,
+        headers: Object.fromEntries(r.headers),
+      }));
+      // send resolves once the records are acknowledged: the aborted ones reach the log too.
+      await transaction.send({ topic: args.transactionalTopic, acks: -1, messages });
+      if (outcome === 'aborted') await transaction.abort();
+      else await transaction.commit();
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** A read_committed consumer (KafkaJS's default isolation) in a group of its own: KafkaJS cannot assign. */
+async function read(tally) {
+  const errors = [];
+  const consumer = kafka.consumer({ groupId: `${group}-txn`, readUncommitted: false, heartbeatInterval: 100 });
+  consumer.on(consumer.events.CRASH, ({ payload }) => errors.push(`crash: ${errorText(payload.error)}`));
+  await consumer.connect();
+  await consumer.subscribe({ topic: args.transactionalTopic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      const headers = Object.entries(message.headers ?? {}).map(([name, value]) => [name, text(value)]);
+      tally.add('exactly-once', 0, partition, message.offset, text(message.key), text(message.value), headers);
+    },
+  });
+  return { close: () => consumer.disconnect(), errors };
+}
+
 async function main() {
   emit({ step: 'version', client: 'kafkajs', version: packageVersion('kafkajs') });
   const admin = kafka.admin();
@@ -117,6 +161,7 @@ async function main() {
     produce: (codec, from, count) => produce(producer, codec, from, count),
     startMember,
     assignedOf: (state) => state.assigned,
+    transactions: { transact, read },
   });
   await producer.disconnect();
   await admin.disconnect();

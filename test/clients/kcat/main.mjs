@@ -2,6 +2,7 @@
  * SCENARIO.md with kcat, driven as processes.
  *
  * - kcat has no admin API: create-topic and describe are skipped.
+ * - kcat has no transactional producer: exactly-once is skipped.
  * - `-H` headers apply to every record of a `kcat -P` run, and each record has
  *   its own `index` header, so every record is one `kcat -P` run (several at a time).
  * - The consumers are `kcat -G` balanced consumers (librdkafka's high-level
@@ -178,6 +179,10 @@ async function main() {
   emit({ step: 'resume-done', errors: resumeErrors });
 
   emit({ step: 'describe', skipped: 'kcat has no admin API for groups' });
+  emit({
+    step: 'exactly-once',
+    skipped: "kcat has no transactional producer: it never calls librdkafka's init_transactions or begin_transaction",
+  });
 }
 
 run(main);

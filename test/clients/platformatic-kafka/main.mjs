@@ -11,6 +11,7 @@ import {
   args,
   emit,
   errorText,
+  exactlyOnce,
   load,
   packageVersion,
   records,
@@ -22,7 +23,7 @@ import {
   within,
 } from '../node-common.mjs';
 
-const { Admin, Consumer, Producer, ProduceAcks, stringDeserializers, stringSerializers } =
+const { Admin, Consumer, FetchIsolationLevels, Producer, ProduceAcks, stringDeserializers, stringSerializers } =
   await load('@platformatic/kafka');
 
 const CHUNK = 1000;
@@ -103,6 +104,51 @@ async function member(step, index, tally, until = tally.done) {
   return { assigned: assigned.sort((a, b) => a - b), errors };
 }
 
+/** Aborts a transaction of the `aborted` records, then commits one of the `committed` records. */
+async function transact() {
+  const producer = new Producer({
+    ...base,
+    serializers: stringSerializers,
+    transactionalId: args.transactionalId,
+    idempotent: true,
+  });
+  try {
+    for (const outcome of ['aborted', 'committed']) {
+      const transaction = await producer.beginTransaction();
+      const messages = records(outcome, 0, args.transactionRecords).map((r) => ({
+        topic: args.transactionalTopic,
+        key: r.key,
+        value: r.value,
+        headers: new Map(r.headers),
+      }));
+      // send resolves once the records are acknowledged: the aborted ones reach the log too.
+      await transaction.send({ messages, acks: ProduceAcks.ALL });
+      if (outcome === 'aborted') await transaction.abort();
+      else await transaction.commit();
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+/** A read_committed consumer in a group of its own. */
+async function read(tally) {
+  const errors = [];
+  const consumer = new Consumer({ ...base, groupId: `${group}-txn`, deserializers: stringDeserializers });
+  const stream = await consumer.consume({
+    topics: [args.transactionalTopic],
+    mode: 'earliest',
+    autocommit: false,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+  });
+  stream.on('error', (error) => errors.push(errorText(error)));
+  stream.on('data', (message) => {
+    const headers = [...message.headers].map(([name, value]) => [text(name), text(value)]);
+    tally.add('exactly-once', 0, message.partition, message.offset, text(message.key), text(message.value), headers);
+  });
+  return { close: () => consumer.close(true), errors };
+}
+
 async function main() {
   emit({ step: 'version', client: 'platformatic-kafka', version: packageVersion('@platformatic/kafka') });
 
@@ -172,6 +218,7 @@ async function main() {
     emit({ step: 'describe', error: errorText(error) });
   }
   await admin.close();
+  await exactlyOnce({ transact, read });
 }
 
 run(main);

@@ -38,6 +38,9 @@ class Scenario:
         self.more = args["more"]
         self.compressions = args["compressions"]
         self.timeout_s = args["timeoutMs"] / 1000
+        self.transactional_topic = args["transactionalTopic"]
+        self.transactional_id = args["transactionalId"]
+        self.transaction_records = args["transactionRecords"]
         self._out = threading.Lock()
 
     def emit(self, step, **fields):
@@ -406,3 +409,67 @@ def run(scenario, client):
     except Exception as e:
         log(traceback.format_exc())
         s.emit("describe", error=describe_error(e))
+
+    exactly_once(s, client)
+
+
+def exactly_once(s, client):
+    """The exactly-once step. `client` provides transact(), which initialises a transactional
+    producer, produces the "aborted" records in a transaction it aborts once they are written
+    and the "committed" ones in one it commits (raising on failure, every call bounded by
+    the step's timeout), and read_committed(), a reader of every partition of the topic from
+    the beginning with poll(timeout_s) and close() as a Member's; or no_transactions, why not."""
+    why = getattr(client, "no_transactions", None)
+    if why is not None:
+        s.emit("exactly-once", skipped=why)
+        return
+    errors = Errors()
+    started = time.monotonic()
+
+    def transact():
+        try:
+            client.transact()
+        except Exception as e:
+            log(traceback.format_exc())
+            errors.add(f"transactions: {describe_error(e)}")
+
+    # Not every call takes a timeout (kafka-python's commit_transaction waits as long as it takes):
+    # the thread is left behind when it outlasts the step.
+    thread = threading.Thread(target=transact, name="transactions", daemon=True)
+    thread.start()
+    thread.join(s.timeout_s)
+    if thread.is_alive():
+        errors.add(f"transactions: timed out after {s.timeout_s:g} s")
+    log(f"exactly-once: transactions in {time.monotonic() - started:.2f} s")
+    if not errors:
+        started = time.monotonic()
+        deadline = s.deadline()
+        received = 0
+        reader = None
+        try:
+            reader = client.read_committed()
+            while received < s.transaction_records:
+                if time.monotonic() >= deadline:
+                    errors.add(f"read_committed: timed out with {received} of {s.transaction_records} records")
+                    break
+                for partition, offset, key, value, headers in reader.poll(0.2):
+                    s.emit(
+                        "exactly-once",
+                        partition=partition,
+                        offset=offset,
+                        key=text(key),
+                        value=text(value),
+                        headers=[[name, text(v)] for name, v in headers or []],
+                    )
+                    received += 1
+        except Exception as e:
+            log(traceback.format_exc())
+            errors.add(f"read_committed: {describe_error(e)}")
+        finally:
+            if reader is not None:
+                try:
+                    reader.close()
+                except Exception as e:
+                    errors.add(f"read_committed close: {describe_error(e)}")
+        log(f"exactly-once: read in {time.monotonic() - started:.2f} s")
+    s.emit("exactly-once-done", errors=errors.report())

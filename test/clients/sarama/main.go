@@ -73,12 +73,7 @@ func (c *client) Produce(ctx context.Context, codec string, from, n int, errs *s
 	}
 	go func() {
 		for i := from; i < from+n; i++ {
-			rec := s.MakeRecord(codec, i)
-			m := &sarama.ProducerMessage{Topic: c.cfg.Topic, Key: sarama.StringEncoder(rec.Key), Value: sarama.StringEncoder(rec.Value)}
-			for _, h := range rec.Headers {
-				m.Headers = append(m.Headers, sarama.RecordHeader{Key: []byte(h[0]), Value: []byte(h[1])})
-			}
-			p.Input() <- m
+			p.Input() <- message(c.cfg.Topic, codec, i)
 		}
 	}()
 	// Every message is answered before the producer closes: a message the
@@ -101,6 +96,25 @@ func (c *client) Produce(ctx context.Context, codec string, from, n int, errs *s
 	}
 	errs.Add(p.Close())
 	return acked
+}
+
+// message is record i of codec for topic.
+func message(topic, codec string, i int) *sarama.ProducerMessage {
+	rec := s.MakeRecord(codec, i)
+	m := &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(rec.Key), Value: sarama.StringEncoder(rec.Value)}
+	for _, h := range rec.Headers {
+		m.Headers = append(m.Headers, sarama.RecordHeader{Key: []byte(h[0]), Value: []byte(h[1])})
+	}
+	return m
+}
+
+// received reports msg as received by m.
+func received(m *s.Member, msg *sarama.ConsumerMessage) {
+	hs := make([][2][]byte, len(msg.Headers))
+	for i, hd := range msg.Headers {
+		hs[i] = [2][]byte{hd.Key, hd.Value}
+	}
+	m.Received(msg.Partition, msg.Offset, msg.Key, msg.Value, hs)
 }
 
 func (c *client) Consume(ctx context.Context, m *s.Member) []int32 {
@@ -191,11 +205,7 @@ func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.Co
 			}
 		}
 		for _, msg := range batch {
-			hs := make([][2][]byte, len(msg.Headers))
-			for i, hd := range msg.Headers {
-				hs[i] = [2][]byte{hd.Key, hd.Value}
-			}
-			h.m.Received(msg.Partition, msg.Offset, msg.Key, msg.Value, hs)
+			received(h.m, msg)
 			sess.MarkMessage(msg, "")
 		}
 		sess.Commit() // synchronous; its errors go to the group's Errors()
@@ -234,4 +244,97 @@ func (c *client) Describe(ctx context.Context, d *s.Description) {
 			d.Offsets[p] = b.Offset
 		}
 	}
+}
+
+// Transact runs on its own goroutine: Sarama's calls take no context, so a
+// transaction that outlasts ctx is abandoned there (the process exits soon after).
+func (c *client) Transact(ctx context.Context, errs *s.Errors) bool {
+	done := make(chan bool, 1)
+	go func() { done <- c.transact(errs) }()
+	select {
+	case ok := <-done:
+		return ok
+	case <-ctx.Done():
+		errs.AddString("transactions: timed out")
+		return false
+	}
+}
+
+func (c *client) transact(errs *s.Errors) bool {
+	conf := config()
+	conf.Producer.Idempotent = true
+	conf.Producer.Transaction.ID = c.cfg.TransactionalID
+	conf.Producer.RequiredAcks = sarama.WaitForAll
+	conf.Producer.Return.Successes = true
+	conf.Net.MaxOpenRequests = 1 // required by the idempotent producer
+	p, err := sarama.NewSyncProducer([]string{c.cfg.Bootstrap}, conf)
+	if err != nil {
+		errs.Add(fmt.Errorf("transactional producer: %w", err))
+		return false
+	}
+	defer func() { errs.Add(p.Close()) }()
+	for _, outcome := range []string{"aborted", "committed"} {
+		if err := p.BeginTxn(); err != nil {
+			errs.Add(fmt.Errorf("begin %s: %w", outcome, err))
+			return false
+		}
+		msgs := make([]*sarama.ProducerMessage, c.cfg.TransactionRecords)
+		for i := range msgs {
+			msgs[i] = message(c.cfg.TransactionalTopic, outcome, i)
+		}
+		// SendMessages returns once every message is acknowledged: the aborted ones reach the log too.
+		if err := p.SendMessages(msgs); err != nil {
+			errs.Add(fmt.Errorf("send %s: %w", outcome, err))
+			errs.Add(p.AbortTxn())
+			return false
+		}
+		if outcome == "aborted" {
+			err = p.AbortTxn()
+		} else {
+			err = p.CommitTxn()
+		}
+		if err != nil {
+			errs.Add(fmt.Errorf("end %s: %w", outcome, err))
+			return false
+		}
+	}
+	return true
+}
+
+func (c *client) ReadCommitted(ctx context.Context, m *s.Member) {
+	conf := config()
+	conf.Consumer.IsolationLevel = sarama.ReadCommitted
+	conf.Consumer.Return.Errors = true
+	consumer, err := sarama.NewConsumer([]string{c.cfg.Bootstrap}, conf)
+	if err != nil {
+		m.Errs.Add(err)
+		return
+	}
+	defer func() { m.Errs.Add(consumer.Close()) }()
+	var wg sync.WaitGroup
+	for p := range int32(s.Partitions) {
+		pc, err := consumer.ConsumePartition(c.cfg.TransactionalTopic, p, sarama.OffsetOldest)
+		if err != nil {
+			m.Errs.Add(fmt.Errorf("partition %d: %w", p, err))
+			continue
+		}
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for e := range pc.Errors() {
+				m.Errs.Add(e)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for msg := range pc.Messages() {
+				received(m, msg)
+			}
+		}()
+		go func() {
+			<-ctx.Done()
+			pc.AsyncClose()
+		}()
+	}
+	wg.Wait()
 }

@@ -76,6 +76,9 @@ public final class Scenario {
     private final int more;
     private final List<String> compressions = new ArrayList<>();
     private final long timeoutMs;
+    private final String transactionalTopic;
+    private final String transactionalId;
+    private final int transactionRecords;
 
     private Scenario(JsonNode args) {
         bootstrap = args.path("bootstrap").asText();
@@ -85,6 +88,9 @@ public final class Scenario {
         more = args.path("more").asInt(100);
         args.path("compressions").forEach(c -> compressions.add(c.asText()));
         timeoutMs = args.path("timeoutMs").asLong(60_000);
+        transactionalTopic = args.path("transactionalTopic").asText();
+        transactionalId = args.path("transactionalId").asText();
+        transactionRecords = args.path("transactionRecords").asInt(100);
     }
 
     public static void main(String[] argv) throws Exception {
@@ -112,6 +118,7 @@ public final class Scenario {
         emit(commit);
         resume();
         describe();
+        exactlyOnce();
     }
 
     // ---------------------------------------------------------------- output
@@ -167,6 +174,8 @@ public final class Scenario {
         Properties props = common();
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, client + "-admin");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeoutMs));
+        // The admin client refuses a default.api.timeout.ms below request.timeout.ms (30 s by default).
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.min(timeoutMs, 30_000)));
         return Admin.create(props);
     }
 
@@ -331,6 +340,90 @@ public final class Scenario {
             out.put("error", describe(e));
         }
         emit(out);
+    }
+
+    /**
+     * Aborts a transaction of the `aborted` records, commits one of the `committed` records, then reads the
+     * topic from the beginning with read_committed (assigned partitions, no group).
+     */
+    private void exactlyOnce() {
+        Set<String> errors = new LinkedHashSet<>();
+        Properties props = common();
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, client + "-transactional");
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(timeoutMs));
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(timeoutMs));
+        // delivery.timeout.ms must be at least linger.ms + request.timeout.ms.
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.min(timeoutMs / 2, 30_000)));
+        boolean produced = false;
+        try (KafkaProducer<byte[], byte[]> producer =
+                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            for (String outcome : List.of("aborted", "committed")) {
+                producer.beginTransaction();
+                for (int i = 0; i < transactionRecords; i++) {
+                    producer.send(record(transactionalTopic, outcome, i), (metadata, error) -> {
+                        if (error != null) {
+                            synchronized (errors) {
+                                errors.add("send " + outcome + ": " + describe(error));
+                            }
+                        }
+                    });
+                }
+                // abortTransaction drops what is still unsent: flush so that the aborted records reach the log.
+                producer.flush();
+                if (outcome.equals("aborted")) producer.abortTransaction();
+                else producer.commitTransaction();
+            }
+            produced = true;
+        } catch (Exception e) {
+            synchronized (errors) {
+                errors.add("transactional producer: " + describe(e));
+            }
+        }
+        if (produced) readCommitted(errors);
+        ObjectNode out = step("exactly-once-done");
+        synchronized (errors) {
+            out.set("errors", strings(errors));
+        }
+        emit(out);
+    }
+
+    private void readCommitted(Set<String> errors) {
+        Properties props = common();
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, client + "-read-committed");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                 new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (int p = 0; p < PARTITIONS; p++) partitions.add(new TopicPartition(transactionalTopic, p));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.currentTimeMillis() + timeoutMs;
+            int received = 0;
+            while (received < transactionRecords && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    ObjectNode out = step("exactly-once");
+                    out.put("partition", r.partition());
+                    out.put("offset", r.offset());
+                    out.put("key", text(r.key()));
+                    out.put("value", text(r.value()));
+                    ArrayNode headers = out.putArray("headers");
+                    for (Header h : r.headers()) headers.addArray().add(h.key()).add(text(h.value()));
+                    emit(out);
+                    received++;
+                }
+            }
+            if (received < transactionRecords) {
+                errors.add("read_committed: timed out with " + received + " of " + transactionRecords + " records");
+            }
+        } catch (Exception e) {
+            errors.add("read_committed: " + describe(e));
+        }
     }
 
     /** One group member: polls, reports each record, commits after each poll, then commits and closes. */
