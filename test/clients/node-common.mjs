@@ -99,11 +99,17 @@ export async function waitFor(ms, what, check, intervalMs = 200) {
  * Counts what the members of a consume step received together, and settles
  * `done` once `target` records have arrived or `timeoutMs` has passed.
  */
+/** The longest a consume step's members wait for each other at their first batch. */
+const HOLD_MS = 10_000;
+
 export class Tally {
   constructor(target, timeoutMs) {
     this.target = target;
     this.received = 0;
+    this.startedAt = Date.now();
     this.lastAt = Date.now();
+    /** When set, {@link hold} waits for it to hold (see there). */
+    this.holdUntil = undefined;
     let finish;
     this.done = new Promise((resolve) => {
       finish = resolve;
@@ -119,6 +125,15 @@ export class Tally {
     this.received += 1;
     this.lastAt = Date.now();
     if (this.received >= this.target) this.finish('complete');
+  }
+
+  /**
+   * Where a member begins a batch: waits until `holdUntil()` holds (both
+   * members hold partitions) or {@link HOLD_MS} since the step began, so the
+   * group forms before the first member to join drains the topic alone.
+   */
+  async hold() {
+    while (this.holdUntil !== undefined && !this.holdUntil() && Date.now() - this.startedAt < HOLD_MS) await sleep(50);
   }
 
   get complete() {
@@ -137,7 +152,8 @@ export class Tally {
  * - `produce(codec, from, count)` → `{ acked, errors }`;
  * - `startMember(step, member, tally)` → `{ consumer, errors }`, a running
  *   member that reports its records to `tally` and commits synchronously;
- * - `assignedOf(state)`: the member's partitions, asked just before it closes;
+ * - `assignedOf(state)`: the member's partitions now (asked while the members wait for each other at
+ *   their first batch, and just before they close);
  * - `stateName(state)`: the name of a group state as describeGroups gives it;
  * - `transactions`: what `exactlyOnce` takes.
  */
@@ -177,7 +193,15 @@ export async function kafkaJsSteps({
   }
 
   const tally = new Tally(args.records * args.compressions.length, timeoutMs);
-  const members = await Promise.all([0, 1].map((member) => startMember('consume', member, tally)));
+  const started = [];
+  tally.holdUntil = () => started.length === 2 && started.every((state) => assignedOf(state).length > 0);
+  const members = await Promise.all(
+    [0, 1].map(async (member) => {
+      const state = await startMember('consume', member, tally);
+      started.push(state);
+      return state;
+    }),
+  );
   const outcome = await tally.done;
   tally.stop();
   const assigned = members.map(assignedOf);

@@ -62,6 +62,8 @@ export interface ClientManifest {
   readonly compressions: readonly string[];
   readonly build: readonly (readonly string[])[];
   readonly run: readonly string[];
+  /** `per-run` when the client gives every record of a produce run the same headers (SCENARIO.md "Records"). */
+  readonly headers?: 'per-record' | 'per-run';
 }
 
 export interface Client {
@@ -82,7 +84,8 @@ function parseManifest(text: string, file: string): ClientManifest {
     !Array.isArray(value.build) ||
     !value.build.every(isArgs) ||
     !isArgs(value.run) ||
-    value.run.length === 0
+    value.run.length === 0 ||
+    (value.headers !== undefined && value.headers !== 'per-record' && value.headers !== 'per-run')
   ) {
     throw new Error(`${file}: expected {name, compressions: string[], build: string[][], run: string[]}`);
   }
@@ -200,6 +203,8 @@ export interface ScenarioArgs {
   readonly transactionalTopic: string;
   readonly transactionalId: string;
   readonly transactionRecords: number;
+  /** False for clients that can only give every record of a produce run the same headers (SCENARIO.md "Records"). */
+  readonly indexHeader: boolean;
 }
 
 /** One JSON object an implementation wrote, in order. */
@@ -255,6 +260,7 @@ export async function runClient(
     transactionalTopic: `scenario-${client.manifest.name}-${id}-txn`,
     transactionalId: `scenario-${client.manifest.name}-${id}`,
     transactionRecords: settings.transactionRecords,
+    indexHeader: client.manifest.headers !== 'per-run',
   };
   const logs = join(client.cache, 'logs');
   await mkdir(logs, { recursive: true });
@@ -368,14 +374,19 @@ const pass: Cell = { status: 'pass' };
 const fail = (reason: string): Cell => ({ status: 'fail', reason });
 
 /** What record `index` of `codec` must look like (SCENARIO.md "Records"). */
-export function expectedRecord(codec: string, index: number): { key: string; value: string; headers: string[][] } {
+export function expectedRecord(
+  codec: string,
+  index: number,
+  indexHeader = true,
+): { key: string; value: string; headers: string[][] } {
+  const headers = [
+    ['index', String(index)],
+    ['codec', codec],
+  ];
   return {
     key: `${codec}-${index}`,
     value: `value-${codec}-${index}-${'x'.repeat(index % 100)}`,
-    headers: [
-      ['index', String(index)],
-      ['codec', codec],
-    ],
+    headers: indexHeader ? headers : headers.slice(1),
   };
 }
 
@@ -439,10 +450,10 @@ export function checkRecords(received: readonly ReceivedRecord[], expected: Read
   return problems;
 }
 
-function expectedMap(codec: string, from: number, count: number): Map<string, string> {
+function expectedMap(codec: string, from: number, count: number, indexHeader = true): Map<string, string> {
   const map = new Map<string, string>();
   for (let i = from; i < from + count; i++) {
-    const r = expectedRecord(codec, i);
+    const r = expectedRecord(codec, i, indexHeader);
     map.set(r.key, JSON.stringify(r));
   }
   return map;
@@ -528,7 +539,8 @@ export function checkRun(out: RunOutput): RunVerdict {
     const received = byStep('consume') as unknown as ReceivedRecord[];
     const done = byStep('consume-done');
     const expected = new Map<string, string>();
-    for (const codec of args.compressions) for (const [k, v] of expectedMap(codec, 0, args.records)) expected.set(k, v);
+    for (const codec of args.compressions)
+      for (const [k, v] of expectedMap(codec, 0, args.records, args.indexHeader !== false)) expected.set(k, v);
     const problems = checkRecords(received, expected);
     for (const member of [0, 1]) {
       if (!received.some((r) => r.member === member)) problems.push(`member ${member} received no records`);
@@ -559,7 +571,7 @@ export function checkRun(out: RunOutput): RunVerdict {
   {
     const received = byStep('resume') as unknown as ReceivedRecord[];
     const done = only('resume-done');
-    const problems = checkRecords(received, expectedMap('none', args.records, args.more));
+    const problems = checkRecords(received, expectedMap('none', args.records, args.more, args.indexHeader !== false));
     problems.push(...doneProblems(done, 'resume-done'));
     cells.resume =
       received.length === 0 && done === undefined

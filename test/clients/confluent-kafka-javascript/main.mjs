@@ -95,6 +95,7 @@ async function startMember(step, member, tally) {
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
+      await tally.hold();
       let last = null;
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break;

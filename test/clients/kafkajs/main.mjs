@@ -84,6 +84,7 @@ async function startMember(step, member, tally) {
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      await tally.hold();
       let last = null;
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break;
