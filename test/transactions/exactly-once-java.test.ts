@@ -145,9 +145,10 @@ for (const kind of BROKER_KINDS) {
     it('processes every input record exactly once although the application is killed mid-transaction', () =>
       transformUnderKills(target, false));
 
-    it.runIf(kind === 'kafkaless')(
-      'processes every input record exactly once while the application and the function processes are killed',
-      () => transformUnderKills(target, true),
-    );
+    // Only Kafkaless has function processes to kill: the test exists for it alone.
+    if (kind === 'kafkaless') {
+      it('processes every input record exactly once while the application and the function processes are killed', () =>
+        transformUnderKills(target, true));
+    }
   });
 }
