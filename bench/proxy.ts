@@ -9,10 +9,12 @@
  * deployment. Two rows are bench-only invokers: one that answers without any
  * function (the proxy's own cost), and one over Node's built-in fetch, to
  * show what the HTTP invoker's plain keep-alive agent buys.
- * `npx tsx bench/proxy.ts`.
+ * `npm run bench:proxy`. {@link noOpLatency} is the same measurement with one
+ * request in flight, for the per-request figures in `npm run bench`.
  */
 
 import { cpus } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { sizePrefix } from '../proxy/framing.js';
 import { HttpInvoker, InProcessInvoker, InvocationError, type Invoker, startProxy } from '../proxy/index.js';
 import { invokeUrl } from '../proxy/invoker.js';
@@ -75,8 +77,8 @@ interface Result {
   latencies: number[];
 }
 
-/** One connection keeping DEPTH heartbeats in flight for `ms`. */
-async function drive(port: number, ms: number): Promise<Result> {
+/** One connection keeping `depth` heartbeats in flight for `ms`. */
+async function drive(port: number, ms: number, depth: number): Promise<Result> {
   const c = await WireClient.connect(port);
   const frame = encodeRequest(ApiKey.Heartbeat, 4, 0, 'bench', { groupId: 'g', generationId: 0, memberId: 'm' });
   const template = concat([sizePrefix(frame.length), frame]);
@@ -91,7 +93,7 @@ async function drive(port: number, ms: number): Promise<Result> {
   };
   const started = performance.now();
   const until = started + ms;
-  for (let i = 0; i < DEPTH; i++) send();
+  for (let i = 0; i < depth; i++) send();
   while (sentAt.length > 0) {
     await c.next(10_000);
     const now = performance.now();
@@ -103,15 +105,25 @@ async function drive(port: number, ms: number): Promise<Result> {
   return { requests: latencies.length, seconds, latencies };
 }
 
-async function measure(invoker: Invoker, connections: number) {
+export interface ProxyMeasurement {
+  /** Requests per second over all connections. */
+  readonly rate: number;
+  /** Client-observed latency percentiles, in milliseconds. */
+  readonly p50: number;
+  readonly p99: number;
+}
+
+async function measure(invoker: Invoker, connections: number, depth = DEPTH): Promise<ProxyMeasurement> {
   const proxy = await startProxy({
     invoker,
     listen: { host: '127.0.0.1', port: 0 },
     log: createLogger('bench', () => {}),
   });
   try {
-    await Promise.all(Array.from({ length: connections }, () => drive(proxy.address.port, WARMUP_MS)));
-    const results = await Promise.all(Array.from({ length: connections }, () => drive(proxy.address.port, MEASURE_MS)));
+    const run = (ms: number): Promise<Result[]> =>
+      Promise.all(Array.from({ length: connections }, () => drive(proxy.address.port, ms, depth)));
+    await run(WARMUP_MS);
+    const results = await run(MEASURE_MS);
     const requests = results.reduce((n, r) => n + r.requests, 0);
     const seconds = Math.max(...results.map((r) => r.seconds));
     const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
@@ -119,6 +131,25 @@ async function measure(invoker: Invoker, connections: number) {
     return { rate: requests / seconds, p50: at(0.5), p99: at(0.99) };
   } finally {
     await proxy.close();
+  }
+}
+
+/**
+ * Per-request latency of a no-op request (one connection, one request in
+ * flight) through the proxy alone, and through the proxy and the signed HTTP
+ * invoker to a function that answers at once.
+ */
+export async function noOpLatency(): Promise<{ proxyAlone: ProxyMeasurement; httpFunction: ProxyMeasurement }> {
+  const served = await serveApp(fakeApp(fakeControl(), { secrets: [SECRET] }));
+  const http = new HttpInvoker({ baseUrl: served.url, secret: SECRET });
+  try {
+    return {
+      proxyAlone: await measure(new NoFunctionInvoker(), 1, 1),
+      httpFunction: await measure(http, 1, 1),
+    };
+  } finally {
+    await http.close();
+    await served.close();
   }
 }
 
@@ -163,4 +194,4 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(line(r));
 }
 
-await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
