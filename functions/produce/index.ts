@@ -429,6 +429,12 @@ export default defineFunction({
             a.response.baseOffset = outcome.baseOffset;
             a.response.logAppendTimeMs = outcome.timestamp;
           } else {
+            env.log.info('batch refused', {
+              topicId: a.ref.topicId,
+              partition: a.ref.partition,
+              refusal: outcome.kind,
+              reason: outcome.message,
+            });
             // ReplicaManager.appendToLocalLog: no message, but the log start offset.
             failed(a.response, outcomeError(outcome));
             anyError = true;

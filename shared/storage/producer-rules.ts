@@ -77,10 +77,17 @@ export function checkProducerBatch(
     };
   }
   if (p.producerEpoch !== e.epoch) {
-    if (p.baseSequence !== 0 && e.epoch !== NO_EPOCH) {
+    // Kafka takes any first sequence from a producer it holds no state for, because retention may have
+    // removed that state. Here nothing removes it, so a first batch past 0 means an earlier batch of the
+    // producer failed (a storage hiccup) while this one got through: refused, the producer retries both
+    // in order, as after a leader change.
+    if (p.baseSequence !== 0) {
       return {
         kind: 'out-of-order-sequence',
-        message: `Invalid sequence number for new epoch of producer ${p.producerId}: ${p.producerEpoch} (request epoch), ${p.baseSequence} (seq. number), ${e.epoch} (current producer epoch)`,
+        message:
+          e.epoch === NO_EPOCH
+            ? `Invalid sequence number for new producer ${p.producerId}: ${p.baseSequence} (seq. number), expected 0`
+            : `Invalid sequence number for new epoch of producer ${p.producerId}: ${p.producerEpoch} (request epoch), ${p.baseSequence} (seq. number), ${e.epoch} (current producer epoch)`,
       };
     }
   } else if (e.epoch !== NO_EPOCH && !inSequence(lastSeqOf(e), p.baseSequence)) {

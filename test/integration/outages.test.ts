@@ -13,7 +13,7 @@ import { INVOKE_PATH } from '../../shared/invocation.js';
 import { encodeRequest } from '../../shared/protocol/frame.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { Oracle } from '../oracle/oracle.js';
-import { type Cluster, startCluster } from '../support/cluster.js';
+import { type Cluster, freshLogDir, startCluster } from '../support/cluster.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -24,12 +24,16 @@ let oracle: Oracle;
 beforeAll(async () => {
   stack = await startLocalStack({ bucket: 'outages' });
   [cluster, oracle] = await Promise.all([
-    startCluster({
-      redisUrl: stack.redisUrl,
-      s3Url: `${stack.s3.endpoint}/${stack.s3.bucket}`,
-      s3AccessKeyId: stack.s3.accessKeyId,
-      s3SecretAccessKey: stack.s3.secretAccessKey,
-    }),
+    startCluster(
+      {
+        redisUrl: stack.redisUrl,
+        s3Url: `${stack.s3.endpoint}/${stack.s3.bucket}`,
+        s3AccessKeyId: stack.s3.accessKeyId,
+        s3SecretAccessKey: stack.s3.secretAccessKey,
+      },
+      {},
+      { logDir: await freshLogDir('outages') },
+    ),
     Oracle.start(),
   ]);
 }, 120_000);

@@ -7,9 +7,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheRoot } from '../../infra/local/install.js';
 
 const BIN = fileURLToPath(new URL('../../bin/kafkaless.js', import.meta.url));
 
@@ -125,6 +127,14 @@ export interface ClusterOptions {
   readonly collect?: RegExp;
   /** A folder where each process appends its whole output: `proxy.log`, `functions-<i>.log`. */
   readonly logDir?: string;
+}
+
+/** An empty `~/.cache/kafkaless/logs/<name>` for a cluster's process logs ({@link ClusterOptions.logDir}). */
+export async function freshLogDir(name: string): Promise<string> {
+  const dir = join(cacheRoot(), 'logs', name);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  return dir;
 }
 
 /** Starts functions then proxy; every process talks to the same Redis and S3. */

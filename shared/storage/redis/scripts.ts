@@ -211,7 +211,9 @@ for i = 2, #ARGV, 10 do
       if epoch < e.epoch then
         refusal = {'invalid-producer-epoch', 'Epoch of producer ' .. pid .. ' is ' .. fmt(epoch) .. ', which is smaller than the last seen epoch ' .. fmt(e.epoch), ''}
       elseif epoch ~= e.epoch then
-        if fs ~= 0 and e.epoch ~= -1 then
+        if fs ~= 0 and e.epoch == -1 then
+          refusal = {'out-of-order-sequence', 'Invalid sequence number for new producer ' .. pid .. ': ' .. fmt(fs) .. ' (seq. number), expected 0', ''}
+        elseif fs ~= 0 then
           refusal = {'out-of-order-sequence', 'Invalid sequence number for new epoch of producer ' .. pid .. ': ' .. fmt(epoch) .. ' (request epoch), ' .. fmt(fs) .. ' (seq. number), ' .. fmt(e.epoch) .. ' (current producer epoch)', ''}
         end
       elseif e.epoch ~= -1 then
