@@ -22,6 +22,7 @@ import type { BlobStore, MetaStore } from './types.js';
 
 export { BlobNotFoundError } from './errors.js';
 export * from './groups.js';
+export * from './schemas.js';
 export * from './transactions.js';
 export * from './types.js';
 

@@ -12,6 +12,7 @@
  */
 
 import type { GroupStore } from './groups.js';
+import type { SchemaStore } from './schemas.js';
 import type { TransactionStore } from './transactions.js';
 
 /** A topic as stored. Configs hold only what was set explicitly; defaults live in the config table. */
@@ -245,6 +246,8 @@ export interface MetaStore {
   readonly groups: GroupStore;
   /** Transaction coordinator state, one versioned value per transactional id (contract in transactions.ts). */
   readonly transactions: TransactionStore;
+  /** The schema registry's schemas, subjects, config and mode (contract in schemas.ts). */
+  readonly schemas: SchemaStore;
   /** Cheap liveness check, for health endpoints. */
   ping(): Promise<void>;
   close(): Promise<void>;

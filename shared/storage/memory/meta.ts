@@ -31,6 +31,7 @@ import {
   recordMarker,
   recordProducerBatch,
 } from '../producer-rules.js';
+import type { SchemaStore } from '../schemas.js';
 import { byName, changeConfigs, checkTopic, copyTopic } from '../topic-record.js';
 import type { TransactionStore } from '../transactions.js';
 import {
@@ -53,6 +54,7 @@ import {
   type TransactionMarker,
   type WaitTarget,
 } from '../types.js';
+import { MemorySchemaState, MemorySchemas } from './schemas.js';
 import { MemoryTransactionState, MemoryTransactions } from './transactions.js';
 
 interface PartitionLog {
@@ -88,6 +90,7 @@ export class MemoryMetaBackend {
   /** Group id → producer id → `topic\0partition` → staged transactional offset. Empty maps are removed. */
   readonly stagedOffsets = new Map<string, Map<bigint, Map<string, CommittedOffset>>>();
   readonly transactions = new MemoryTransactionState();
+  readonly schemas = new MemorySchemaState();
 }
 
 function logKey(ref: PartitionRef): string {
@@ -703,6 +706,7 @@ export class MemoryMetaStore implements MetaStore {
   readonly producers: ProducerStore;
   readonly groups: GroupStore;
   readonly transactions: TransactionStore;
+  readonly schemas: SchemaStore;
   private readonly memoryLog: MemoryLog;
   private readonly memoryGroups: MemoryGroups;
   private closed = false;
@@ -718,6 +722,7 @@ export class MemoryMetaStore implements MetaStore {
     this.memoryGroups = new MemoryGroups(backend, open);
     this.groups = this.memoryGroups;
     this.transactions = new MemoryTransactions(backend.transactions, open);
+    this.schemas = new MemorySchemas(backend.schemas, open);
   }
 
   async ping(): Promise<void> {

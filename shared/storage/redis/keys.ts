@@ -22,6 +22,7 @@
  * | `{kl:g:<group>}:staged` | hash | `<producerId>:<topic>\0<partition>` → transactional offset staged by that producer (same encoding as committed ones) |
  * | `{kl:x:<transactional id>}:state` | hash | `v` (version), `value` (the transaction coordinator's state) |
  * | `{kl:txns}:index` | set | transactional ids, a superset of those with state |
+ * | `{kl:sr}:*` | | the schema registry, all on one slot (layout in redis/schemas.ts) |
  *
  * `<group>` and `<transactional id>` are the id's UTF-8 bytes in base64url: ids may hold braces
  * and colons, which would break the hash tag. A group's keys share a slot, so

@@ -19,6 +19,7 @@ import {
 import type { CommittedOffset, GroupStore, OffsetExpiry, TopicPartitionRef, VersionedValue } from '../groups.js';
 import { checkBatches, checkPartition, EMPTY_OFFSETS } from '../log-rules.js';
 import { checkMarker, collectAborted, producerStateOf } from '../producer-rules.js';
+import type { SchemaStore } from '../schemas.js';
 import { byName, changeConfigs, checkTopic, decodeTopic, encodeTopic } from '../topic-record.js';
 import type { TransactionStore } from '../transactions.js';
 import {
@@ -55,6 +56,7 @@ import {
   stagedField,
 } from './keys.js';
 import { AppendNotifications } from './notifications.js';
+import { RedisSchemas } from './schemas.js';
 import {
   ABORTED,
   ADVANCE_LOG_START,
@@ -853,6 +855,7 @@ export class RedisMetaStore implements MetaStore {
   readonly producers: ProducerStore;
   readonly groups: GroupStore;
   readonly transactions: TransactionStore;
+  readonly schemas: SchemaStore;
   private readonly backend: Backend;
 
   constructor(url: string, options: RedisMetaStoreOptions = {}) {
@@ -862,6 +865,7 @@ export class RedisMetaStore implements MetaStore {
     this.producers = new RedisProducers(this.backend);
     this.groups = new RedisGroups(this.backend);
     this.transactions = new RedisTransactions(this.backend);
+    this.schemas = new RedisSchemas(this.backend);
   }
 
   /** The key layout in use, for tools and tests. */

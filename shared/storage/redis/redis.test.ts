@@ -442,3 +442,32 @@ describe('Redis and memory group stores', () => {
     );
   }, 120_000);
 });
+
+describe('Redis MetaStore schemas', () => {
+  it('keeps the whole registry under one hash tag and survives a lost script cache', async () => {
+    const own = `other-${prefix}schemas:`;
+    const store = open({ prefix: own });
+    const tag = `{${own}sr}`;
+    expect(
+      await store.schemas.register({ subject: 'base', schemaType: 'AVRO', schema: '"string"', references: [] }),
+    ).toEqual({
+      kind: 'registered',
+      id: 1,
+      version: 1,
+    });
+    await admin.script('FLUSH');
+    const references = [{ name: 'Base', subject: 'base', version: 1 }];
+    expect(await store.schemas.register({ subject: 'user', schemaType: 'AVRO', schema: '"int"', references })).toEqual({
+      kind: 'registered',
+      id: 2,
+      version: 1,
+    });
+    await store.schemas.setConfig('user', { compatibilityLevel: 'FULL' });
+    await store.schemas.setMode(null, 'READWRITE');
+    expect((await admin.keys(`${tag}*`)).sort()).toEqual(
+      ['config', 'fp', 'mode', 'next', 'refby', 'schemas', 'subjects'].map((k) => `${tag}:${k}`),
+    );
+    expect(await admin.hget(`${tag}:subjects`, 'user')).toBe('[[1,2,0]]');
+    expect(await admin.keys(`{${own}*`)).toHaveLength(7);
+  });
+});
