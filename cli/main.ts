@@ -17,6 +17,7 @@ const DEV_OPTIONS: OptionName[] = [
   'redis',
   's3',
   'metricsListen',
+  'registryListen',
   'clusterId',
   'nodeId',
   'autoCreateTopics',
@@ -35,6 +36,7 @@ const PROXY_OPTIONS: OptionName[] = [
 ];
 const SERVE_OPTIONS: OptionName[] = [
   'functionsListen',
+  'registryListen',
   'only',
   'redis',
   's3',
@@ -142,6 +144,47 @@ function untilSignal(log: Logger): Promise<string> {
   });
 }
 
+/** Where `kafkaless dev` serves the schema registry unless told otherwise. */
+const DEV_REGISTRY_LISTEN = '127.0.0.1:8081';
+
+/**
+ * The schema registry on its own HTTP listener (`--registry-listen`), or
+ * nothing when that is `none` or empty. Its own listener, not a path of the
+ * function app: serializers call it unsigned, and it need not be exposed
+ * where the functions are. When `listen` is only the default and the
+ * address is taken, it warns and goes without.
+ */
+async function startRegistry(
+  env: FunctionEnv,
+  listen: string,
+  explicit: boolean,
+  log: Logger,
+): Promise<{ url: string; close: () => Promise<void> } | undefined> {
+  const text = listen.trim();
+  if (text === '' || text.toLowerCase() === 'none') return undefined;
+  const { schemaRegistryApp } = await import('../functions/schema-registry/app.js');
+  const { host, port } = parseHostPort(text, '--registry-listen');
+  const server = serve({ fetch: schemaRegistryApp(env).fetch, hostname: host, port });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', () => resolve());
+      server.once('error', reject);
+    });
+  } catch (e) {
+    if (explicit) throw new Error(`--registry-listen ${text}: ${(e as Error).message}`);
+    log.warn('schema registry not started', { address: text, error: (e as Error).message });
+    process.stdout.write(`Schema registry not started: ${text} is unavailable (${(e as Error).message}).\n`);
+    return undefined;
+  }
+  const address = server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${bound}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 async function dev(o: Options): Promise<number> {
   const log = createLogger('kafkaless');
   const { startProxy, InProcessInvoker } = await import('../proxy/index.js');
@@ -160,11 +203,20 @@ async function dev(o: Options): Promise<number> {
   });
   const where = `${proxy.address.host}:${proxy.address.port}`;
   const stores = `metadata ${o.redis ? `in Redis at ${o.redis}` : 'in memory'}, batches ${o.s3 ? `in S3 at ${o.s3}` : 'in memory'}`;
+  const registry = await startRegistry(
+    env,
+    o.registryListen ?? DEV_REGISTRY_LISTEN,
+    o.registryListen !== undefined,
+    log,
+  );
   process.stdout.write(
-    `Kafkaless is listening on ${where} (${stores}).\nConnect with bootstrap.servers=${where}, e.g.\n  kcat -b ${where} -L\n`,
+    `Kafkaless is listening on ${where} (${stores}).\nConnect with bootstrap.servers=${where}, e.g.\n  kcat -b ${where} -L\n${
+      registry ? `Schema registry at ${registry.url} (schema.registry.url=${registry.url})\n` : ''
+    }`,
   );
   await untilSignal(log);
   stopSweeping();
+  await registry?.close();
   await proxy.drain(10_000);
   await env.meta.close();
   await env.blobs.close();
@@ -224,8 +276,11 @@ async function functionsServe(o: Options): Promise<number> {
   const bound =
     typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
   process.stdout.write(`kafkaless functions serving ${only.length > 0 ? only.join(',') : 'all APIs'} on ${bound}\n`);
+  const registry = o.registryListen ? await startRegistry(env, o.registryListen, true, log) : undefined;
+  if (registry) process.stdout.write(`kafkaless schema registry on ${registry.url}\n`);
   await untilSignal(log);
   stopSweeping();
+  await registry?.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await env.meta.close();
   await env.blobs.close();

@@ -36,6 +36,11 @@ export const OPTIONS = {
     help: 'functions serve: HTTP host:port',
     default: '127.0.0.1:8080',
   },
+  registryListen: {
+    flag: 'registry-listen',
+    env: 'KAFKALESS_REGISTRY_LISTEN',
+    help: 'host:port of the Confluent-compatible schema registry, `none` or empty: off (dev: default 127.0.0.1:8081; functions serve: off unless given)',
+  },
   only: {
     flag: 'only',
     env: 'KAFKALESS_ONLY',
