@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigSourceCode } from '../../shared/config/config-entries.js';
-import { TOPIC_CONFIGS } from '../../shared/config/topic-configs.js';
+import { KAFKA_TOPIC_CONFIGS } from '../../shared/config/topic-configs.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import type { CreateTopicsRequestCreatableTopic } from '../../shared/protocol/generated/create-topics.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
@@ -58,7 +58,7 @@ describe('CreateTopics', () => {
     expect(result.replicationFactor).toBe(1);
     expect(result.topicConfigErrorCode).toBe(ErrorCode.NONE);
     const configs = result.configs!;
-    expect(configs.map((c) => c.name)).toEqual(TOPIC_CONFIGS.map((c) => c.name).sort());
+    expect(configs.map((c) => c.name)).toEqual(KAFKA_TOPIC_CONFIGS.map((c) => c.name).sort());
     const byName = new Map(configs.map((c) => [c.name, c]));
     expect(byName.get('retention.ms')).toEqual({
       name: 'retention.ms',
@@ -361,7 +361,7 @@ describe('CreateTopics', () => {
       true,
     );
     expect(results[0]).toMatchObject({ errorCode: ErrorCode.NONE, numPartitions: 2, replicationFactor: 1 });
-    expect(results[0]!.configs).toHaveLength(TOPIC_CONFIGS.length);
+    expect(results[0]!.configs).toHaveLength(KAFKA_TOPIC_CONFIGS.length);
     expect(results[1]!.errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
     expect(await h.meta.topics.listTopics()).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigSourceCode, ConfigTypeCode } from '../../shared/config/config-entries.js';
 import { ConfigResourceType } from '../../shared/config/config-resources.js';
-import { BROKER_CONFIGS, TOPIC_CONFIGS } from '../../shared/config/topic-configs.js';
+import { BROKER_CONFIGS, KAFKA_TOPIC_CONFIGS } from '../../shared/config/topic-configs.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import type { DescribeConfigsRequest } from '../../shared/protocol/generated/describe-configs.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
@@ -39,7 +39,7 @@ describe('DescribeConfigs', () => {
       resources: [{ resourceType: TOPIC, resourceName: 't', configurationKeys: null }],
     });
     expect(result).toMatchObject({ errorCode: ErrorCode.NONE, resourceType: TOPIC, resourceName: 't' });
-    expect(result!.configs.map((c) => c.name)).toEqual(TOPIC_CONFIGS.map((c) => c.name).sort());
+    expect(result!.configs.map((c) => c.name)).toEqual(KAFKA_TOPIC_CONFIGS.map((c) => c.name).sort());
     const byName = new Map(result!.configs.map((c) => [c.name, c]));
     expect(byName.get('retention.ms')).toMatchObject({
       value: '1000',
@@ -113,7 +113,7 @@ describe('DescribeConfigs', () => {
       const [all] = await describeConfigs(h, version, {
         resources: [{ resourceType: TOPIC, resourceName: 't', configurationKeys: [] }],
       });
-      expect(all!.configs).toHaveLength(TOPIC_CONFIGS.length);
+      expect(all!.configs).toHaveLength(KAFKA_TOPIC_CONFIGS.length);
     }
   });
 

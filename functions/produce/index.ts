@@ -32,6 +32,15 @@
  * epoch (else every partition is INVALID_PRODUCER_ID_MAPPING). A batch
  * without a producer id (-1) is stored as sent, transactional flag or not,
  * with no producer state, as Kafka does.
+ *
+ * Schema validation (Confluent Server's, shared/schemas/validation.ts): on a
+ * topic with `confluent.{key,value}.schema.validation`, the batches that pass
+ * the checks above are decoded (decompressed if need be; the bytes sent are
+ * what is stored) and their keys/values checked against the registry, all
+ * partitions of the request together so that each schema id is looked up
+ * once. A failing batch is INVALID_RECORD with a record error per bad
+ * record; a store failure answers the partition NOT_LEADER_OR_FOLLOWER, so
+ * the producer retries rather than writing unchecked records.
  */
 
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
@@ -56,6 +65,8 @@ import { upConvertMessageSet } from '../../shared/records/convert.js';
 import type { RecordsError } from '../../shared/records/errors.js';
 import { decodeBatch } from '../../shared/records/records.js';
 import { validateProduceRecords } from '../../shared/records/validate.js';
+import { type RequestCheck, type SchemaValidationSettings, validatorFor } from '../../shared/schemas/validation.js';
+import { isSubjectNameStrategy, SubjectNameStrategy } from '../../shared/schemas/wire.js';
 import type { AppendBatch, BatchOutcome, PartitionRef, TopicRecord } from '../../shared/storage/types.js';
 import { brokerNode, LEADER_EPOCH } from '../cluster.js';
 import { CLOSE_CONNECTION, defineFunction, type FunctionEnv, NO_RESPONSE } from '../define.js';
@@ -248,6 +259,38 @@ function checkRecords(
   };
 }
 
+/** What schema validation the topic asks for, or null when none. */
+function schemaValidation(env: FunctionEnv, topic: TopicRecord): SchemaValidationSettings | null {
+  const side = (name: 'key' | 'value') => {
+    if (topicConfig(env, topic, `confluent.${name}.schema.validation`)?.toLowerCase() !== 'true') return null;
+    const strategy = topicConfig(env, topic, `confluent.${name}.subject.name.strategy`) ?? '';
+    return isSubjectNameStrategy(strategy) ? strategy : SubjectNameStrategy.TOPIC;
+  };
+  const key = side('key');
+  const value = side('value');
+  if (key === null && value === null) return null;
+  const payload = topicConfig(env, topic, 'kafkaless.schema.validation.payload')?.toLowerCase() === 'true';
+  return { key, value, payload };
+}
+
+/** The schema problems of a batch's records (Confluent Server's Schema Validation), or null. */
+async function checkSchemas(
+  check: RequestCheck,
+  topic: TopicRecord,
+  batch: Uint8Array,
+  settings: SchemaValidationSettings,
+): Promise<RecordProblem | null> {
+  const decoded = decodeBatch(batch, { maxDecompressedBytes: MAX_DECOMPRESSED_BYTES, verifyCrc: false });
+  if (!decoded.ok) return { code: decoded.error.code, message: decoded.error.message, recordErrors: [] };
+  const errors = await check.validate(topic.name, decoded.value.records, settings);
+  if (errors.length === 0) return null;
+  return {
+    code: ErrorCode.INVALID_RECORD,
+    message: `One or more records have been rejected due to ${errors.length} record errors in total`,
+    recordErrors: errors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
+  };
+}
+
 export default defineFunction({
   apiKey: ApiKey.Produce,
   versions: [0, 11],
@@ -314,6 +357,7 @@ export default defineFunction({
     const accepted: Accepted[] = [];
     // Kafka answers a record validation error with the partition's log start offset.
     const rejected: { response: PartitionResponse; ref: PartitionRef }[] = [];
+    const awaitingSchemas: { batch: Accepted; topic: TopicRecord; settings: SchemaValidationSettings }[] = [];
     for (const s of slots) {
       const topic = topics.get(s.topic) ?? null;
       if (topic === null || !hasPartition(topic, s.index)) {
@@ -336,12 +380,34 @@ export default defineFunction({
         anyError = true;
         continue;
       }
-      accepted.push({
+      const batch: Accepted = {
         response: s.response,
         ref: { topicId: topic.id, partition: s.index },
         batch: prepared.batch,
         header: prepared.header,
         logAppendTime,
+      };
+      const settings = schemaValidation(env, topic);
+      if (settings === null) accepted.push(batch);
+      else awaitingSchemas.push({ batch, topic, settings });
+    }
+    if (awaitingSchemas.length > 0) {
+      const check = validatorFor(env.meta.schemas).request(nowMs);
+      const outcomes = await Promise.allSettled(
+        awaitingSchemas.map((a) => checkSchemas(check, a.topic, a.batch.batch, a.settings)),
+      );
+      outcomes.forEach((outcome, i) => {
+        const { batch } = awaitingSchemas[i]!;
+        if (outcome.status === 'rejected') {
+          storageFailure(env, outcome.reason, 'produce schema validation');
+          notLeader(batch.response);
+          anyError = true;
+        } else if (outcome.value !== null) {
+          failed(batch.response, outcome.value.code, outcome.value.message);
+          batch.response.recordErrors = outcome.value.recordErrors;
+          rejected.push({ response: batch.response, ref: batch.ref });
+          anyError = true;
+        } else accepted.push(batch);
       });
     }
 

@@ -19,12 +19,8 @@ import {
   isCompatibilityLevel,
 } from '../../shared/schemas/compatibility.js';
 import { rulesFor as defaultRulesFor, isSchemaType } from '../../shared/schemas/index.js';
-import {
-  type ResolvedReference,
-  SchemaParseError,
-  type SchemaRules,
-  type SchemaType,
-} from '../../shared/schemas/types.js';
+import { resolveReferences } from '../../shared/schemas/references.js';
+import { SchemaParseError, type SchemaRules, type SchemaType } from '../../shared/schemas/types.js';
 import {
   REGISTRY_MODES,
   type RegistryConfig,
@@ -37,6 +33,12 @@ import {
 import type { MetaStore } from '../../shared/storage/types.js';
 import { StorageUnavailableError } from '../../shared/storage/types.js';
 import { invalidSchema, RegistryError, SR_ERRORS, schemaNotFound, subjectNotFound, versionNotFound } from './errors.js';
+import {
+  DescriptorError,
+  looksSerialized,
+  protoTextFromSerialized,
+  serializedFromProtoText,
+} from './protobuf-serialized.js';
 
 export interface SchemaRegistryEnv {
   readonly meta: Pick<MetaStore, 'schemas'>;
@@ -52,8 +54,6 @@ const GENERIC = 'application/vnd.schemaregistry+json';
 const JSON_TYPE = 'application/json';
 const ACCEPTED_BODIES = [V1, GENERIC, JSON_TYPE, 'application/octet-stream'];
 const MAX_VERSION = 2 ** 31 - 1;
-/** How deep references may nest; deeper is taken for a cycle. */
-const MAX_REFERENCE_DEPTH = 32;
 /** How often a register retries when another registration moved the subject on between check and write. */
 const REGISTER_ATTEMPTS = 10;
 
@@ -138,6 +138,7 @@ function schemaRequest(body: Record<string, unknown>): SchemaRequest {
   if (typeof schema !== 'string' || schema.trim() === '') throw invalidSchema('the schema is empty');
   const type = typeof schemaType === 'string' ? schemaType.toUpperCase() : schemaType;
   if (!isSchemaType(type)) throw invalidSchema(`unknown schema type ${JSON.stringify(schemaType)}`);
+  const text = type === 'PROTOBUF' && looksSerialized(schema) ? protoText(schema) : schema;
   if (!Array.isArray(references)) throw invalidSchema("'references' must be a list");
   const refs = references.map((r: unknown): SchemaReference => {
     const ref = (r ?? {}) as Record<string, unknown>;
@@ -149,7 +150,7 @@ function schemaRequest(body: Record<string, unknown>): SchemaRequest {
   const id = optionalInteger(body, 'id');
   const version = optionalInteger(body, 'version');
   return {
-    schema,
+    schema: text,
     schemaType: type,
     references: refs,
     ...(id !== undefined && id >= 0 ? { id } : {}),
@@ -158,11 +159,34 @@ function schemaRequest(body: Record<string, unknown>): SchemaRequest {
   };
 }
 
+/** A Protobuf schema registered as a base64 FileDescriptorProto (librdkafka-based serializers), kept as .proto text. */
+function protoText(serialized: string): string {
+  try {
+    return protoTextFromSerialized(serialized);
+  } catch (e) {
+    if (e instanceof DescriptorError) throw invalidSchema(e.message);
+    throw e;
+  }
+}
+
+/**
+ * The schema text to answer with: with `?format=serialized`, a Protobuf
+ * schema as a base64 FileDescriptorProto, as Confluent answers.
+ */
+function schemaText(s: StoredSchema, format: string | undefined): string {
+  if (format !== 'serialized' || s.schemaType !== 'PROTOBUF') return s.schema;
+  try {
+    return serializedFromProtoText(s.schema);
+  } catch (e) {
+    throw invalidSchema(`schema ${s.id} cannot be serialized: ${(e as Error).message}`);
+  }
+}
+
 /** Confluent's rendering of a registered schema: AVRO type and empty references left out. */
-function schemaBody(s: StoredSchema): Record<string, unknown> {
+function schemaBody(s: StoredSchema, format?: string): Record<string, unknown> {
   return {
     ...(s.schemaType === 'AVRO' ? {} : { schemaType: s.schemaType }),
-    schema: s.schema,
+    schema: schemaText(s, format),
     ...(s.references.length > 0 ? { references: s.references } : {}),
   };
 }
@@ -215,36 +239,11 @@ class Registry {
     return s;
   }
 
-  /** Resolves references to their schemas' text, recursively; a missing one is an invalid schema. */
-  async resolve(references: readonly SchemaReference[], depth = 0): Promise<ResolvedReference[]> {
-    if (depth > MAX_REFERENCE_DEPTH) throw invalidSchema('references nest too deep (a cycle?)');
-    const out: ResolvedReference[] = [];
-    for (const ref of references) {
-      const versions = live(await this.store.versions(ref.subject));
-      const found = ref.version === -1 ? versions.at(-1) : versions.find((v) => v.version === ref.version);
-      if (found === undefined) {
-        throw invalidSchema(`reference ${ref.name} to subject '${ref.subject}' version ${ref.version} not found`);
-      }
-      const s = await this.schema(found.id);
-      if (!isSchemaType(s.schemaType)) throw invalidSchema(`referenced schema ${s.id} has type ${s.schemaType}`);
-      out.push({
-        name: ref.name,
-        subject: ref.subject,
-        version: found.version,
-        schemaType: s.schemaType,
-        schema: s.schema,
-        references: await this.resolve(s.references, depth + 1),
-      });
-    }
-    return out;
-  }
-
   /** Parses a schema with its references; 42201 when it does not parse. */
   async parse(type: SchemaType, schema: string, references: readonly SchemaReference[]): Promise<unknown> {
     const rules = this.rules(type);
-    const resolved = await this.resolve(references);
     try {
-      return rules.parse(schema, resolved);
+      return rules.parse(schema, await resolveReferences(this.store, references));
     } catch (e) {
       if (e instanceof SchemaParseError) throw invalidSchema(e.message);
       throw e;
@@ -405,14 +404,16 @@ export function schemaRegistryApp(env: SchemaRegistryEnv, options: SchemaRegistr
     const r = registry();
     const v = await r.version(c.req.param('subject'), parseVersion(c.req.param('version')), flag(c, 'deleted'));
     const s = await r.schema(v.id);
-    return send(c, { subject: v.subject, version: v.version, id: v.id, ...schemaBody(s) });
+    return send(c, { subject: v.subject, version: v.version, id: v.id, ...schemaBody(s, c.req.query('format')) });
   });
 
   app.get('/subjects/:subject/versions/:version/schema', async (c) => {
     const r = registry();
     const v = await r.version(c.req.param('subject'), parseVersion(c.req.param('version')), flag(c, 'deleted'));
     const s = await r.schema(v.id);
-    return new Response(s.schema, { headers: { 'content-type': answerType(c.req.header('accept')) ?? V1 } });
+    return new Response(schemaText(s, c.req.query('format')), {
+      headers: { 'content-type': answerType(c.req.header('accept')) ?? V1 },
+    });
   });
 
   app.get('/subjects/:subject/versions/:version/referencedby', async (c) => {
@@ -581,12 +582,14 @@ export function schemaRegistryApp(env: SchemaRegistryEnv, options: SchemaRegistr
     // `subject` names a context to look in (Confluent's multi-context registries); with one context
     // it changes nothing, and deserializers pass a subject the id need not be registered under.
     const s = await r.schema(id);
-    return send(c, schemaBody(s));
+    return send(c, schemaBody(s, c.req.query('format')));
   });
 
   app.get('/schemas/ids/:id/schema', async (c) => {
     const s = await registry().schema(parseId(c.req.param('id')));
-    return new Response(s.schema, { headers: { 'content-type': answerType(c.req.header('accept')) ?? V1 } });
+    return new Response(schemaText(s, c.req.query('format')), {
+      headers: { 'content-type': answerType(c.req.header('accept')) ?? V1 },
+    });
   });
 
   app.get('/schemas/ids/:id/versions', async (c) => {

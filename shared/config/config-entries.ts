@@ -136,14 +136,16 @@ function brokerSynonymChain(name: string, statics: ReadonlyMap<string, string>):
   return from < 0 ? [] : chain.slice(from);
 }
 
-/** A topic's resolved config, one entry for every topic config, sorted by name. */
+/** A topic's resolved config, one entry for every topic config (extensions only where set), sorted by name. */
 export function topicConfigEntries(
   explicit: Readonly<Record<string, string>>,
   settings: BrokerSettings,
 ): ConfigEntry[] {
   const statics = staticBrokerConfigs(settings);
-  const entries = TOPIC_CONFIGS.map((def): ConfigEntry => {
+  const entries: ConfigEntry[] = [];
+  for (const def of TOPIC_CONFIGS) {
     const resolved = resolveTopicConfig(def.name, explicit, settings.topicDefaults);
+    if (def.extension && resolved.source === 'default') continue;
     const value = resolved.value === null ? null : canonicalConfigValue(def, resolved.value);
     const primary = def.serverSynonyms?.[0];
     const synonyms = primary === undefined ? [] : brokerSynonymChain(primary, statics);
@@ -156,7 +158,7 @@ export function topicConfigEntries(
         : resolved.source === 'broker'
           ? ConfigSourceCode.STATIC_BROKER_CONFIG
           : ConfigSourceCode.DEFAULT_CONFIG;
-    return {
+    entries.push({
       name: def.name,
       value,
       source,
@@ -165,8 +167,8 @@ export function topicConfigEntries(
       synonyms,
       type: def.type,
       documentation: def.doc,
-    };
-  });
+    });
+  }
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

@@ -6,6 +6,7 @@ import {
   brokerConfigSynonyms,
   canonicalConfigValue,
   javaDouble,
+  KAFKA_TOPIC_CONFIGS,
   parseConfigValue,
   resolveTopicConfig,
   TOPIC_CONFIGS,
@@ -22,8 +23,8 @@ function check(name: string, value: string): string | undefined {
 }
 
 describe('the config tables', () => {
-  it('hold every topic config Kafka 3.9 defines, each once', () => {
-    expect(TOPIC_CONFIGS).toHaveLength(36);
+  it('hold every topic config Kafka 3.9 defines and the schema validation ones, each once', () => {
+    expect(TOPIC_CONFIGS).toHaveLength(41);
     expect(new Set(TOPIC_CONFIGS.map((c) => c.name)).size).toBe(TOPIC_CONFIGS.length);
     expect(new Set(BROKER_CONFIGS.map((c) => c.name)).size).toBe(BROKER_CONFIGS.length);
     for (const name of [
@@ -63,6 +64,11 @@ describe('the config tables', () => {
       'compression.zstd.level',
       'remote.log.copy.disable',
       'remote.log.delete.on.disable',
+      'confluent.key.schema.validation',
+      'confluent.value.schema.validation',
+      'confluent.key.subject.name.strategy',
+      'confluent.value.subject.name.strategy',
+      'kafkaless.schema.validation.payload',
     ]) {
       expect(topicConfigDefinitions.has(name), name).toBe(true);
     }
@@ -157,6 +163,29 @@ describe('config values', () => {
     expect(check('message.format.version', 'latest')).toBeDefined();
   });
 
+  it('take Confluent Server’s schema validation configs with its defaults and strategy classes', () => {
+    expect(resolveTopicConfig('confluent.value.schema.validation', {}, {}).value).toBe('false');
+    expect(resolveTopicConfig('confluent.key.schema.validation', {}, {}).value).toBe('false');
+    expect(resolveTopicConfig('kafkaless.schema.validation.payload', {}, {}).value).toBe('false');
+    for (const side of ['key', 'value']) {
+      const name = `confluent.${side}.subject.name.strategy`;
+      expect(resolveTopicConfig(name, {}, {}).value).toBe('io.confluent.kafka.serializers.subject.TopicNameStrategy');
+      for (const strategy of ['TopicNameStrategy', 'RecordNameStrategy', 'TopicRecordNameStrategy']) {
+        expect(check(name, `io.confluent.kafka.serializers.subject.${strategy}`), strategy).toBeUndefined();
+      }
+      expect(check(name, 'com.example.MyStrategy')).toBe(
+        `Invalid value com.example.MyStrategy for configuration ${name}: String must be one of: ` +
+          'io.confluent.kafka.serializers.subject.TopicNameStrategy, ' +
+          'io.confluent.kafka.serializers.subject.RecordNameStrategy, ' +
+          'io.confluent.kafka.serializers.subject.TopicRecordNameStrategy',
+      );
+    }
+    expect(check('confluent.value.schema.validation', 'yes')).toBe(
+      'Invalid value yes for configuration confluent.value.schema.validation: Expected value to be either true or false',
+    );
+    expect(validateTopicConfigs({ 'confluent.value.schema.validation': 'TRUE' }, {})).toBeUndefined();
+  });
+
   it('validate a whole set: names first, then values in Kafka’s order, then cross-config rules', () => {
     expect(validateTopicConfigs({ 'retention.ms': 'x', 'no.such': '1' }, {})).toBe(
       'Unknown topic config name: no.such',
@@ -181,10 +210,27 @@ describe('config values', () => {
 describe('config entries', () => {
   it('describe every topic config and every broker config', () => {
     const topic = topicConfigEntries({ 'retention.ms': '5' }, settings);
-    expect(topic).toHaveLength(TOPIC_CONFIGS.length);
+    expect(topic).toHaveLength(KAFKA_TOPIC_CONFIGS.length);
     expect(topic.find((e) => e.name === 'retention.ms')!.source).toBe(ConfigSourceCode.DYNAMIC_TOPIC_CONFIG);
     const broker = brokerConfigEntries(settings);
     expect(broker).toHaveLength(BROKER_CONFIGS.length);
     expect(broker.every((e) => e.readOnly)).toBe(true);
+  });
+
+  it('list a config beyond Kafka only where set, so an ordinary topic describes as on Kafka', () => {
+    const plain = topicConfigEntries({}, settings).map((e) => e.name);
+    expect(plain).not.toContain('confluent.value.schema.validation');
+    expect(plain).toEqual(KAFKA_TOPIC_CONFIGS.map((c) => c.name).sort());
+    const set = topicConfigEntries({ 'confluent.value.schema.validation': 'true' }, settings);
+    expect(set.find((e) => e.name === 'confluent.value.schema.validation')).toMatchObject({
+      value: 'true',
+      source: ConfigSourceCode.DYNAMIC_TOPIC_CONFIG,
+    });
+    expect(set).toHaveLength(KAFKA_TOPIC_CONFIGS.length + 1);
+    const fromBroker = topicConfigEntries(
+      {},
+      { ...settings, topicDefaults: { 'kafkaless.schema.validation.payload': 'true' } },
+    );
+    expect(fromBroker.find((e) => e.name === 'kafkaless.schema.validation.payload')?.value).toBe('true');
   });
 });

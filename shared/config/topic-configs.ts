@@ -10,7 +10,12 @@
  * (retention.ms ↔ log.retention.ms, max.message.bytes ↔ message.max.bytes, …)
  * and the cluster settings a client asks about. Values are parsed and checked
  * as Kafka's ConfigDef does, and error messages read as Kafka's.
+ *
+ * After Kafka's own come the topic configs of Confluent Server's Schema
+ * Validation and Kafkaless' stricter payload mode of it.
  */
+
+import { SUBJECT_NAME_STRATEGIES, SubjectNameStrategy } from '../schemas/wire.js';
 
 export type ConfigType = 'boolean' | 'int' | 'long' | 'double' | 'string' | 'list' | 'class' | 'password';
 
@@ -28,6 +33,13 @@ export interface ConfigDefinition {
    * broker has no equivalent.
    */
   readonly serverSynonyms?: readonly string[];
+  /**
+   * A config Apache Kafka does not define (Confluent Server's, or
+   * Kafkaless' own): accepted and validated like the others, but listed by
+   * DescribeConfigs only where set, so a topic that does not use it
+   * describes exactly as on Kafka.
+   */
+  readonly extension?: true;
 }
 
 // ---------------------------------------------------------------------------
@@ -248,6 +260,11 @@ function define(
   return serverSynonyms === undefined
     ? { name, type, default: defaultValue, doc, validate }
     : { name, type, default: defaultValue, doc, validate, serverSynonyms };
+}
+
+/** A config beyond Apache Kafka's ({@link ConfigDefinition.extension}). */
+function extension(...args: Parameters<typeof define>): ConfigDefinition {
+  return { ...define(...args), extension: true };
 }
 
 const SEVEN_DAYS_MS = '604800000';
@@ -518,7 +535,43 @@ export const TOPIC_CONFIGS: readonly ConfigDefinition[] = [
     'false',
     'Whether turning tiered storage off for the topic deletes the data already in remote storage.',
   ),
+  // Confluent Server's Schema Validation, by its names and defaults, checked against Kafkaless' own registry.
+  extension(
+    'confluent.key.schema.validation',
+    'boolean',
+    'false',
+    'Whether every non-null record key must carry a schema id registered under the subject the key strategy derives.',
+  ),
+  extension(
+    'confluent.value.schema.validation',
+    'boolean',
+    'false',
+    'Whether every non-null record value must carry a schema id registered under the subject the value strategy derives.',
+  ),
+  extension(
+    'confluent.key.subject.name.strategy',
+    'class',
+    SubjectNameStrategy.TOPIC,
+    'How the subject of a key schema is named: after the topic (<topic>-key), the record, or both (<topic>-<record>).',
+    oneOf(...SUBJECT_NAME_STRATEGIES),
+  ),
+  extension(
+    'confluent.value.subject.name.strategy',
+    'class',
+    SubjectNameStrategy.TOPIC,
+    'How the subject of a value schema is named: after the topic (<topic>-value), the record, or both (<topic>-<record>).',
+    oneOf(...SUBJECT_NAME_STRATEGIES),
+  ),
+  extension(
+    'kafkaless.schema.validation.payload',
+    'boolean',
+    'false',
+    'With schema validation on, also decode each key or value with its schema and refuse what does not match.',
+  ),
 ];
+
+/** The topic configs Apache Kafka itself defines: what a topic describes as when it sets no extension. */
+export const KAFKA_TOPIC_CONFIGS: readonly ConfigDefinition[] = TOPIC_CONFIGS.filter((c) => !c.extension);
 
 export const topicConfigDefinitions: ReadonlyMap<string, ConfigDefinition> = new Map(
   TOPIC_CONFIGS.map((c) => [c.name, c]),

@@ -13,7 +13,7 @@
  * the reader may not drop one the writer writes.
  */
 
-import { Ajv, type AnySchema } from 'ajv';
+import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -352,23 +352,41 @@ function withoutId(schema: JsonValue): JsonValue {
   return rest;
 }
 
+/** Compiles a schema with its references into ajv; throws ajv's error when it does not compile. */
+function compile(schema: JsonValue, draft: Draft, referenced: ReadonlyMap<string, JsonValue>): ValidateFunction {
+  const ajv = newAjv(draft);
+  const base = baseUrl(schema);
+  for (const [name, refSchema] of referenced) {
+    const prepared = withoutDialect(forAjv(refSchema, draftOf(refSchema)));
+    ajv.addSchema(prepared as AnySchema, name);
+    // A relative `$ref` in a schema with an absolute `$id` resolves against that id.
+    const alias = base && isRelative(name) ? new URL(name, base).href : undefined;
+    if (alias && alias !== name) ajv.addSchema(withoutId(prepared) as AnySchema, alias);
+  }
+  return ajv.compile(forAjv(schema, draft) as AnySchema);
+}
+
+/**
+ * A validator of documents against a parsed schema: what stops `document`
+ * conforming, ajv's first error as `<instance path> <message>`, or null when
+ * it conforms.
+ */
+export function jsonDocumentValidator(parsed: ParsedJsonSchema): (document: unknown) => string | null {
+  const validate = compile(parsed.schema, parsed.draft, parsed.references);
+  return (document) => {
+    if (validate(document)) return null;
+    const first = validate.errors?.[0];
+    return first === undefined ? 'does not match the schema' : `${first.instancePath || '/'} ${first.message ?? ''}`;
+  };
+}
+
 function parse(text: string, references: readonly ResolvedReference[]): ParsedJsonSchema {
   const schema = parseJson(text, 'schema');
   const draft = draftOf(schema);
   const referenced = new Map<string, JsonValue>();
   collectReferences(references, referenced);
-
-  const ajv = newAjv(draft);
   try {
-    const base = baseUrl(schema);
-    for (const [name, refSchema] of referenced) {
-      const prepared = withoutDialect(forAjv(refSchema, draftOf(refSchema)));
-      ajv.addSchema(prepared as AnySchema, name);
-      // A relative `$ref` in a schema with an absolute `$id` resolves against that id.
-      const alias = base && isRelative(name) ? new URL(name, base).href : undefined;
-      if (alias && alias !== name) ajv.addSchema(withoutId(prepared) as AnySchema, alias);
-    }
-    ajv.compile(forAjv(schema, draft) as AnySchema);
+    compile(schema, draft, referenced);
   } catch (err) {
     throw new SchemaParseError(`Invalid JSON schema: ${errorMessage(err)}`);
   }
