@@ -33,9 +33,14 @@ export default defineConfig({
       {
         test: {
           name: 'clients',
-          // The reference broker (Apache Kafka), and the client scenario matrix and the exactly-once tests
-          // against it and the full stack.
-          include: ['test/reference/**/*.test.ts', 'test/clients/*.test.ts', 'test/transactions/**/*.test.ts'],
+          // The reference broker (Apache Kafka), and the client scenario matrix, the exactly-once tests and
+          // the schema-registry serializers against it and the full stack.
+          include: [
+            'test/reference/**/*.test.ts',
+            'test/clients/*.test.ts',
+            'test/transactions/**/*.test.ts',
+            'test/schemas/**/*.test.ts',
+          ],
           globalSetup: ['infra/local/vitest-setup.ts'],
           // Brokers and clients are heavy: one file at a time.
           fileParallelism: false,

@@ -117,6 +117,10 @@ export interface Cluster {
   proxy: Service;
   /** The function app's instances, which the proxy invokes in turn. */
   functions: Service[];
+  /** The schema registry of each function instance, in order, when {@link ClusterOptions.registry} asked for it. */
+  registryUrls: string[];
+  /** The first instance's schema registry (`schema.registry.url`), when {@link ClusterOptions.registry} asked for it. */
+  registryUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -127,6 +131,8 @@ export interface ClusterOptions {
   readonly collect?: RegExp;
   /** A folder where each process appends its whole output: `proxy.log`, `functions-<i>.log`. */
   readonly logDir?: string;
+  /** Each function process also serves the schema registry (`--registry-listen`), on its own port. */
+  readonly registry?: boolean;
 }
 
 /** An empty `~/.cache/kafkaless/logs/<name>` for a cluster's process logs ({@link ClusterOptions.logDir}). */
@@ -145,7 +151,11 @@ export async function startCluster(
 ): Promise<Cluster> {
   const proxyPort = await freePort();
   const functionsPorts: number[] = [];
-  for (let i = 0; i < (options.functionInstances ?? 1); i++) functionsPorts.push(await freePort());
+  const registryPorts: number[] = [];
+  for (let i = 0; i < (options.functionInstances ?? 1); i++) {
+    functionsPorts.push(await freePort());
+    if (options.registry === true) registryPorts.push(await freePort());
+  }
   const secret = randomBytes(24).toString('hex');
   const env: NodeJS.ProcessEnv = {
     KAFKALESS_SECRET: secret,
@@ -160,9 +170,16 @@ export async function startCluster(
     (port, i) =>
       new Service(
         `functions #${i}`,
-        ['functions', 'serve', '--functions-listen', `127.0.0.1:${port}`],
+        [
+          'functions',
+          'serve',
+          '--functions-listen',
+          `127.0.0.1:${port}`,
+          ...(options.registry === true ? ['--registry-listen', `127.0.0.1:${registryPorts[i]}`] : []),
+        ],
         env,
-        /kafkaless functions serving/,
+        // With a registry, its line comes after the function app's.
+        options.registry === true ? /kafkaless schema registry on/ : /kafkaless functions serving/,
         options.collect,
         options.logDir === undefined ? undefined : join(options.logDir, `functions-${i}.log`),
       ),
@@ -178,11 +195,14 @@ export async function startCluster(
   );
   await Promise.all(functions.map((f) => f.start()));
   await proxy.start();
+  const registryUrls = registryPorts.map((port) => `http://127.0.0.1:${port}`);
   return {
     bootstrap: `127.0.0.1:${proxyPort}`,
     functionsPort: functionsPorts[0]!,
     proxy,
     functions,
+    registryUrls,
+    registryUrl: registryUrls[0],
     async stop() {
       await proxy.stop();
       await Promise.all(functions.map((f) => f.stop()));

@@ -7,11 +7,12 @@
 
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { cacheRoot } from '../../infra/local/install.js';
 
 const run = promisify(execFile);
 
@@ -19,22 +20,52 @@ const run = promisify(execFile);
 export const CONFLUENT_KAFKA_VERSION = '2.12.0';
 
 const SCRIPTS = fileURLToPath(new URL('../clients/python/', import.meta.url));
-const CACHE = join(homedir(), '.cache', 'kafkaless');
-const VENV = join(CACHE, `python-confluent-kafka-${CONFLUENT_KAFKA_VERSION}`);
 const BASE_PYTHON = process.env.KAFKALESS_PYTHON ?? 'python3';
 
 const venvPython = (venv: string): string => join(venv, 'bin', 'python');
 
-/** The confluent-kafka version a venv's interpreter imports, or undefined if it cannot. */
-async function installedVersion(venv: string): Promise<string | undefined> {
+/** A virtualenv of pinned packages, cached under ~/.cache/kafkaless. */
+export interface VenvSpec {
+  /** The venv's folder name under the cache; keep it stable, since a venv whose pins differ is rebuilt in place. */
+  readonly name: string;
+  /** Pinned distributions, name → exact version; pip installs them from wheels only. */
+  readonly packages: Readonly<Record<string, string>>;
+  /** Modules that must import, so a venv whose native parts are broken counts as missing. */
+  readonly imports: readonly string[];
+}
+
+/** Reads `name==version` lines (blank lines and `#` comments skipped) of a requirements file. */
+export function pinnedRequirements(file: string): Record<string, string> {
+  const packages: Record<string, string> = {};
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (line === '') continue;
+    const pin = /^([A-Za-z0-9._\-[\],]+)==([^\s;]+)$/.exec(line);
+    if (pin === null) throw new Error(`${file}: expected name==version, got \`${line}\``);
+    packages[pin[1]!.replace(/\[.*\]$/, '')] = pin[2]!;
+  }
+  return packages;
+}
+
+/** Whether a venv's interpreter imports the spec's modules and has every pinned version installed. */
+async function venvMatches(venv: string, spec: VenvSpec): Promise<boolean> {
+  const probe = [
+    'import importlib, json, sys',
+    'from importlib.metadata import version',
+    'for m in json.loads(sys.argv[1]): importlib.import_module(m)',
+    'print(json.dumps({p: version(p) for p in json.loads(sys.argv[2])}))',
+  ].join('\n');
   try {
     const { stdout } = await run(venvPython(venv), [
       '-c',
-      'from importlib.metadata import version; import confluent_kafka; print(version("confluent-kafka"))',
+      probe,
+      JSON.stringify(spec.imports),
+      JSON.stringify(Object.keys(spec.packages)),
     ]);
-    return stdout.trim();
+    const got = JSON.parse(stdout) as Record<string, string>;
+    return Object.entries(spec.packages).every(([name, version]) => got[name] === version);
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -47,61 +78,75 @@ async function step(what: string, file: string, args: string[]): Promise<void> {
   }
 }
 
-let ready: Promise<string> | undefined;
+const venvs = new Map<string, Promise<string>>();
 
 /**
- * The path of a Python interpreter that imports confluent-kafka at
- * CONFLUENT_KAFKA_VERSION, creating the cached venv on first use. Built in a
- * scratch directory and renamed into place, so concurrent runs never see a
- * half-installed venv. Needs Python 3 with the venv module (Debian:
- * python3-venv) and the package index pip is configured for.
+ * The path of a Python interpreter in the cached venv `spec` describes,
+ * creating it on first use. Built in a scratch directory and renamed into
+ * place, so concurrent runs never see a half-installed venv. Needs Python 3
+ * with the venv module (Debian: python3-venv) and the package index pip is
+ * configured for.
  */
-export function pythonWithConfluentKafka(): Promise<string> {
-  ready ??= (async () => {
-    if ((await installedVersion(VENV)) === CONFLUENT_KAFKA_VERSION) return venvPython(VENV);
+export function pythonVenv(spec: VenvSpec): Promise<string> {
+  const key = JSON.stringify(spec);
+  let ready = venvs.get(key);
+  if (ready !== undefined) return ready;
+  ready = (async () => {
+    const cache = cacheRoot();
+    const venv = join(cache, spec.name);
+    if (await venvMatches(venv, spec)) return venvPython(venv);
     try {
       await run(BASE_PYTHON, ['-c', 'import sys, venv, ensurepip; assert sys.version_info >= (3, 8)']);
     } catch {
       throw new Error(
-        `librdkafka tests need Python 3.8+ with the venv module as \`${BASE_PYTHON}\` ` +
+        `Python client tests need Python 3.8+ with the venv module as \`${BASE_PYTHON}\` ` +
           '(Debian: apt-get install python3 python3-venv; or set KAFKALESS_PYTHON to an interpreter)',
       );
     }
-    await mkdir(CACHE, { recursive: true });
-    const scratch = `${VENV}.tmp-${randomBytes(4).toString('hex')}`;
+    await mkdir(cache, { recursive: true });
+    const pins = Object.entries(spec.packages).map(([name, version]) => `${name}==${version}`);
+    const scratch = `${venv}.tmp-${randomBytes(4).toString('hex')}`;
     try {
       await step('creating a virtualenv', BASE_PYTHON, ['-m', 'venv', scratch]);
-      await step(`installing confluent-kafka==${CONFLUENT_KAFKA_VERSION}`, venvPython(scratch), [
+      await step(`installing ${pins.join(' ')}`, venvPython(scratch), [
         '-m',
         'pip',
         'install',
         '--disable-pip-version-check',
         '--no-input',
         '--only-binary=:all:',
-        `confluent-kafka==${CONFLUENT_KAFKA_VERSION}`,
+        ...pins,
       ]);
-      const got = await installedVersion(scratch);
-      if (got !== CONFLUENT_KAFKA_VERSION)
-        throw new Error(`confluent-kafka ${got} imports, not ${CONFLUENT_KAFKA_VERSION}`);
+      if (!(await venvMatches(scratch, spec))) throw new Error(`the new virtualenv does not import ${pins.join(' ')}`);
       // Another run may have put its own venv in place meanwhile: keep that one.
-      if ((await installedVersion(VENV)) !== CONFLUENT_KAFKA_VERSION) {
-        await rm(VENV, { recursive: true, force: true });
-        await rename(scratch, VENV).catch(async (e) => {
-          if ((await installedVersion(VENV)) !== CONFLUENT_KAFKA_VERSION) throw e;
+      if (!(await venvMatches(venv, spec))) {
+        await rm(venv, { recursive: true, force: true });
+        await rename(scratch, venv).catch(async (e) => {
+          if (!(await venvMatches(venv, spec))) throw e;
         });
       }
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
-    if ((await installedVersion(VENV)) !== CONFLUENT_KAFKA_VERSION) {
-      throw new Error(`the virtualenv at ${VENV} does not import confluent-kafka ${CONFLUENT_KAFKA_VERSION}`);
-    }
-    return venvPython(VENV);
+    if (!(await venvMatches(venv, spec)))
+      throw new Error(`the virtualenv at ${venv} does not import ${pins.join(' ')}`);
+    return venvPython(venv);
   })();
-  ready.catch(() => {
-    ready = undefined;
-  });
+  venvs.set(key, ready);
+  ready.catch(() => venvs.delete(key));
   return ready;
+}
+
+/**
+ * The path of a Python interpreter that imports confluent-kafka at
+ * CONFLUENT_KAFKA_VERSION, creating the cached venv on first use.
+ */
+export function pythonWithConfluentKafka(): Promise<string> {
+  return pythonVenv({
+    name: `python-confluent-kafka-${CONFLUENT_KAFKA_VERSION}`,
+    packages: { 'confluent-kafka': CONFLUENT_KAFKA_VERSION },
+    imports: ['confluent_kafka'],
+  });
 }
 
 /** The librdkafka version the cached confluent-kafka bundles, as `confluent_kafka.libversion()` reports it. */
