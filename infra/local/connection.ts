@@ -8,10 +8,13 @@ import type { S3Connection } from './seaweedfs.js';
 export interface LocalStackConnection {
   redisUrl: string;
   s3: S3Connection;
+  /** A 3-master Redis Cluster (`redis-cluster://…`), when the stack runs one. */
+  redisClusterUrl?: string;
 }
 
 export const STACK_ENV = {
   redisUrl: 'KAFKALESS_TEST_REDIS_URL',
+  redisClusterUrl: 'KAFKALESS_TEST_REDIS_CLUSTER_URL',
   s3Endpoint: 'KAFKALESS_TEST_S3_ENDPOINT',
   s3Bucket: 'KAFKALESS_TEST_S3_BUCKET',
   s3Region: 'KAFKALESS_TEST_S3_REGION',
@@ -27,6 +30,7 @@ export function connectionToEnv(connection: LocalStackConnection): Record<string
     [STACK_ENV.s3Region]: connection.s3.region,
     [STACK_ENV.s3AccessKeyId]: connection.s3.accessKeyId,
     [STACK_ENV.s3SecretAccessKey]: connection.s3.secretAccessKey,
+    ...(connection.redisClusterUrl === undefined ? {} : { [STACK_ENV.redisClusterUrl]: connection.redisClusterUrl }),
   };
 }
 
@@ -42,8 +46,10 @@ export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): LocalSt
   const accessKeyId = get(STACK_ENV.s3AccessKeyId);
   const secretAccessKey = get(STACK_ENV.s3SecretAccessKey);
   if (!redisUrl || !endpoint || !bucket || !accessKeyId || !secretAccessKey) return undefined;
+  const redisClusterUrl = get(STACK_ENV.redisClusterUrl);
   return {
     redisUrl,
+    ...(redisClusterUrl === undefined ? {} : { redisClusterUrl }),
     s3: {
       endpoint,
       bucket,

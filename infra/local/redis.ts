@@ -65,6 +65,27 @@ export interface RunningRedis {
   process: ServerProcess;
 }
 
+/** No config file: everything on the command line, no persistence, loopback only; `extra` appended. */
+export function redisServerArgs(port: number, dir: string, extra: readonly string[] = []): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'yes',
+    ...extra,
+  ];
+}
+
 /** Starts redis-server in `dir` (its working directory) with its log in `dir/redis.log`. */
 export async function startRedis(dir: string): Promise<RunningRedis> {
   const redisServer = await ensureRedis();
@@ -74,23 +95,7 @@ export async function startRedis(dir: string): Promise<RunningRedis> {
     const server = await startServer({
       name: 'redis-server',
       command: redisServer,
-      // No config file: everything on the command line, no persistence, loopback only.
-      args: [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-        '--daemonize',
-        'no',
-        '--protected-mode',
-        'yes',
-      ],
+      args: redisServerArgs(port!, dir),
       cwd: dir,
       logFile,
     });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { LocalStackConnection } from './connection.js';
 import { onProcessExit, type ServerProcess, type ServerProcessInfo } from './processes.js';
 import { startRedis } from './redis.js';
+import { startRedisCluster } from './redis-cluster.js';
 import { type S3Connection, startSeaweedFs } from './seaweedfs.js';
 
 export { connectionFromEnv, connectionToEnv, type LocalStackConnection, STACK_ENV } from './connection.js';
@@ -27,6 +28,8 @@ export interface LocalStackOptions {
   s3?: boolean;
   /** Bucket to create (default `kafkaless`). */
   bucket?: string;
+  /** Also start a 3-master Redis Cluster (default false); its URL is `redisClusterUrl`. */
+  redisCluster?: boolean;
 }
 
 interface RunningStack {
@@ -38,19 +41,28 @@ interface RunningStack {
 }
 
 /** Both Redis and SeaweedFS. */
-export interface LocalStack extends RunningStack, LocalStackConnection {}
+export interface LocalStack extends RunningStack, LocalStackConnection {
+  /** `redis-cluster://…` when the stack was asked for a cluster. */
+  redisClusterUrl?: string;
+}
 
 /** A stack started with `redis` or `s3` possibly off: only what was started is set. */
 export interface PartialLocalStack extends RunningStack {
   redisUrl?: string;
   s3?: S3Connection;
+  redisClusterUrl?: string;
 }
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function startLocalStack(options?: { redis?: true; s3?: true; bucket?: string }): Promise<LocalStack>;
+export function startLocalStack(options?: {
+  redis?: true;
+  s3?: true;
+  bucket?: string;
+  redisCluster?: boolean;
+}): Promise<LocalStack>;
 export function startLocalStack(options: LocalStackOptions): Promise<PartialLocalStack>;
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<PartialLocalStack> {
   const wantRedis = options.redis ?? true;
@@ -60,15 +72,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dir = mkdtempSync(join(tmpdir(), 'kafkaless-stack-'));
   const forgetDir = onProcessExit(() => rmSync(dir, { recursive: true, force: true }));
 
-  const [redis, seaweedfs] = await Promise.allSettled([
+  const [redis, seaweedfs, cluster] = await Promise.allSettled([
     wantRedis ? startRedis(dir) : Promise.resolve(undefined),
     wantS3 ? startSeaweedFs(dir, bucket) : Promise.resolve(undefined),
+    options.redisCluster === true ? startRedisCluster(dir) : Promise.resolve(undefined),
   ]);
   const servers: ServerProcess[] = [];
   for (const result of [redis, seaweedfs]) {
     if (result.status === 'fulfilled' && result.value !== undefined) servers.push(result.value.process);
   }
-  const failures = [redis, seaweedfs].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (cluster.status === 'fulfilled' && cluster.value !== undefined) servers.push(...cluster.value.processes);
+  const failures = [redis, seaweedfs, cluster].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -95,6 +109,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     processes: servers.map(({ name, pid, logFile }) => ({ name, pid, logFile })),
     redisUrl: redis.status === 'fulfilled' ? redis.value?.url : undefined,
     s3: seaweedfs.status === 'fulfilled' ? seaweedfs.value?.s3 : undefined,
+    redisClusterUrl: cluster.status === 'fulfilled' ? cluster.value?.url : undefined,
     stop,
   };
 }

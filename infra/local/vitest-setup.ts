@@ -29,8 +29,12 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('kafkalessLocalStack', external);
     return;
   }
-  stack = await startLocalStack({ bucket: TEST_BUCKET });
-  const connection: LocalStackConnection = { redisUrl: stack.redisUrl, s3: { ...stack.s3 } };
+  stack = await startLocalStack({ bucket: TEST_BUCKET, redisCluster: true });
+  const connection: LocalStackConnection = {
+    redisUrl: stack.redisUrl,
+    s3: { ...stack.s3 },
+    ...(stack.redisClusterUrl === undefined ? {} : { redisClusterUrl: stack.redisClusterUrl }),
+  };
   project.provide('kafkalessLocalStack', connection);
   const env = connectionToEnv(connection);
   Object.assign(process.env, env);

@@ -8,6 +8,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aclStoreConformance } from './acls-conformance.js';
+import { credentialStoreConformance } from './credentials-conformance.js';
 import { BlobNotFoundError } from './errors.js';
 import type { CommittedOffset, TopicPartitionRef } from './groups.js';
 import { EMPTY_OFFSETS } from './log-rules.js';
@@ -1762,6 +1764,8 @@ export function metaStoreConformance(name: string, open: () => Promise<MetaStore
     });
 
     schemaStoreConformance(fresh);
+    aclStoreConformance(fresh);
+    credentialStoreConformance(fresh);
   });
 }
 

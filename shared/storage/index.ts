@@ -16,10 +16,12 @@
 import type { Logger } from '../log.js';
 import { MemoryBlobStore } from './memory/blobs.js';
 import { MemoryMetaBackend, MemoryMetaStore } from './memory/meta.js';
+import { isClusterUrl } from './redis/cluster.js';
 import { RedisMetaStore, type RedisMetaStoreOptions } from './redis/meta.js';
 import { S3BlobStore, type S3BlobStoreOptions } from './s3/blobs.js';
 import type { BlobStore, MetaStore } from './types.js';
 
+export * from './acls.js';
 export { BlobNotFoundError } from './errors.js';
 export * from './groups.js';
 export * from './schemas.js';
@@ -61,9 +63,13 @@ export async function openMetaStore(url: string, options: MetaStoreOptions = {})
     }
     return new MemoryMetaStore(backend);
   }
+  // A cluster URL lists several host:port pairs, which URL cannot parse.
+  if (isClusterUrl(url)) return new RedisMetaStore(url, options);
   const { protocol } = parse(url, 'MetaStore');
   if (protocol === 'redis:' || protocol === 'rediss:') return new RedisMetaStore(url, options);
-  throw new TypeError(`MetaStore URL ${JSON.stringify(url)}: expected redis://, rediss:// or memory`);
+  throw new TypeError(
+    `MetaStore URL ${JSON.stringify(url)}: expected redis://, rediss://, redis-cluster://host:port,… or memory`,
+  );
 }
 
 export async function openBlobStore(url: string, options: BlobStoreOptions = {}): Promise<BlobStore> {

@@ -11,7 +11,10 @@
  * ACLs, SCRAM, schemas) join as further members of MetaStore.
  */
 
+import type { AclStore } from './acls.js';
+import type { CredentialStore } from './credentials.js';
 import type { GroupStore } from './groups.js';
+import type { NonceStore } from './nonces.js';
 import type { SchemaStore } from './schemas.js';
 import type { TransactionStore } from './transactions.js';
 
@@ -248,6 +251,12 @@ export interface MetaStore {
   readonly transactions: TransactionStore;
   /** The schema registry's schemas, subjects, config and mode (contract in schemas.ts). */
   readonly schemas: SchemaStore;
+  /** SCRAM credentials, salted, per user and mechanism (contract in credentials.ts). */
+  readonly credentials: CredentialStore;
+  /** ACL bindings and their version (contract in acls.ts). */
+  readonly acls: AclStore;
+  /** Nonces of signed invocations already run, for replay protection (contract in nonces.ts). */
+  readonly nonces: NonceStore;
   /** Cheap liveness check, for health endpoints. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { blobStoreConformance, metaStoreConformance } from '../conformance.js';
 import { openBlobStore, openMetaStore } from '../index.js';
+import { nonceStoreConformance } from '../nonces-conformance.js';
 import { StorageUnavailableError } from '../types.js';
 import { MemoryBlobStore } from './blobs.js';
 import { MemoryMetaBackend, MemoryMetaStore } from './meta.js';
 
 const backend = new MemoryMetaBackend();
 metaStoreConformance('memory', async () => new MemoryMetaStore(backend));
+nonceStoreConformance('memory', async () => new MemoryMetaStore(backend));
 
 const objects = new Map<string, Uint8Array>();
 blobStoreConformance('memory', async () => new MemoryBlobStore(objects));

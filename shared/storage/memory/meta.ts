@@ -6,6 +6,8 @@
  */
 
 import { EventEmitter } from 'node:events';
+import type { AclStore } from '../acls.js';
+import type { CredentialStore } from '../credentials.js';
 import {
   byId,
   byTopicPartition,
@@ -19,6 +21,7 @@ import {
 } from '../group-rules.js';
 import type { CommittedOffset, GroupStore, OffsetExpiry, TopicPartitionRef, VersionedValue } from '../groups.js';
 import { checkBatches, checkPartition, EMPTY_OFFSETS } from '../log-rules.js';
+import type { NonceStore } from '../nonces.js';
 import {
   type AbortedEntry,
   checkMarker,
@@ -54,6 +57,9 @@ import {
   type TransactionMarker,
   type WaitTarget,
 } from '../types.js';
+import { MemoryAclState, MemoryAcls } from './acls.js';
+import { MemoryCredentialState, MemoryCredentials } from './credentials.js';
+import { MemoryNonceState, MemoryNonces } from './nonces.js';
 import { MemorySchemaState, MemorySchemas } from './schemas.js';
 import { MemoryTransactionState, MemoryTransactions } from './transactions.js';
 
@@ -91,6 +97,9 @@ export class MemoryMetaBackend {
   readonly stagedOffsets = new Map<string, Map<bigint, Map<string, CommittedOffset>>>();
   readonly transactions = new MemoryTransactionState();
   readonly schemas = new MemorySchemaState();
+  readonly credentials = new MemoryCredentialState();
+  readonly acls = new MemoryAclState();
+  readonly nonces = new MemoryNonceState();
 }
 
 function logKey(ref: PartitionRef): string {
@@ -707,6 +716,9 @@ export class MemoryMetaStore implements MetaStore {
   readonly groups: GroupStore;
   readonly transactions: TransactionStore;
   readonly schemas: SchemaStore;
+  readonly credentials: CredentialStore;
+  readonly acls: AclStore;
+  readonly nonces: NonceStore;
   private readonly memoryLog: MemoryLog;
   private readonly memoryGroups: MemoryGroups;
   private closed = false;
@@ -723,6 +735,9 @@ export class MemoryMetaStore implements MetaStore {
     this.groups = this.memoryGroups;
     this.transactions = new MemoryTransactions(backend.transactions, open);
     this.schemas = new MemorySchemas(backend.schemas, open);
+    this.credentials = new MemoryCredentials(backend.credentials, open);
+    this.acls = new MemoryAcls(backend.acls, open);
+    this.nonces = new MemoryNonces(backend.nonces, open);
   }
 
   async ping(): Promise<void> {

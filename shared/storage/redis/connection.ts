@@ -7,9 +7,10 @@
  * most a second apart, so the same store works again once Redis is back.
  */
 
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
 import { StorageUnavailableError } from '../types.js';
+import { isClusterUrl, parseClusterUrl, type RedisClient } from './cluster.js';
 
 export interface RedisConnectionOptions {
   /** How long a call waits for a connection that is (re)connecting. Default 1000. */
@@ -27,18 +28,31 @@ export function reconnectDelay(times: number): number {
   return Math.min(50 * 2 ** Math.min(times, 5), 1000);
 }
 
-export function createClient(url: string, role: string, options: RedisConnectionOptions): Redis {
-  const client = new Redis(url, {
+/** A cluster's client for a `redis-cluster://` URL (see cluster.ts); the same failure behaviour per node. */
+function createCluster(url: string, role: string, options: RedisConnectionOptions): Cluster {
+  const { seeds, username, password, tls } = parseClusterUrl(url);
+  const connectTimeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  return new Cluster([...seeds], {
     lazyConnect: true,
     enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    autoResubscribe: false,
-    connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-    retryStrategy: reconnectDelay,
-    connectionName: `kafkaless-${role}`,
+    clusterRetryStrategy: reconnectDelay,
+    slotsRefreshTimeout: connectTimeout,
+    redisOptions: {
+      username,
+      password,
+      tls: tls ? {} : undefined,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      autoResubscribe: false,
+      connectTimeout,
+      commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      connectionName: `kafkaless-${role}`,
+    },
   });
+}
+
+export function createClient(url: string, role: string, options: RedisConnectionOptions): RedisClient {
+  const client = isClusterUrl(url) ? createCluster(url, role, options) : createRedis(url, role, options);
   client.setMaxListeners(0);
   let down = false;
   client.on('error', (e: Error) => {
@@ -54,8 +68,22 @@ export function createClient(url: string, role: string, options: RedisConnection
   return client;
 }
 
+function createRedis(url: string, role: string, options: RedisConnectionOptions): Redis {
+  return new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    autoResubscribe: false,
+    connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    retryStrategy: reconnectDelay,
+    connectionName: `kafkaless-${role}`,
+  });
+}
+
 /** Resolves once the client can take commands, or fails after `waitMs`. */
-export async function whenReady(client: Redis, waitMs: number): Promise<void> {
+export async function whenReady(client: RedisClient, waitMs: number): Promise<void> {
   if (client.status === 'ready') return;
   if (client.status === 'end') throw new StorageUnavailableError('redis connection is closed');
   if (client.status === 'wait') client.connect().catch(() => undefined);

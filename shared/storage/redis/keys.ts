@@ -23,6 +23,9 @@
  * | `{kl:x:<transactional id>}:state` | hash | `v` (version), `value` (the transaction coordinator's state) |
  * | `{kl:txns}:index` | set | transactional ids, a superset of those with state |
  * | `{kl:sr}:*` | | the schema registry, all on one slot (layout in redis/schemas.ts) |
+ * | `{kl:n:<nonce>}` | string | a signed invocation's nonce, claimed with SET NX PX until its timestamp is stale (redis/nonces.ts) |
+ * | `{kl:scram}:credentials` | hash | `<mechanism>:<user>` → SCRAM credential in Kafka's text form (redis/credentials.ts) |
+ * | `{kl:acl}:bindings`, `{kl:acl}:version` | set, string | ACL bindings and their version (redis/acls.ts) |
  *
  * `<group>` and `<transactional id>` are the id's UTF-8 bytes in base64url: ids may hold braces
  * and colons, which would break the hash tag. A group's keys share a slot, so
@@ -31,7 +34,11 @@
  * how it is kept.
  *
  * All topics share one slot, so creating a topic (name and id index) is one
- * step. Partitions spread over slots by topic id and index.
+ * step. Partitions spread over slots by topic id and index. On a Redis
+ * Cluster, calls covering several partitions or groups are pipelined per
+ * node (redis/cluster.ts), and an index is written before the script that
+ * may create what it lists, in a second round trip there (scripts.ts,
+ * indexThenRunScript).
  *
  * An index member is `<baseOffset, 19 digits>:<lastOffset>:<maxTimestamp>:<position>:<size>:<object>`.
  * The padded base offset makes members of equal score sort in offset order;
@@ -77,6 +84,9 @@ export class KeyLayout {
   readonly producerIds: string;
   readonly groupIndex: string;
   readonly transactionIndex: string;
+  readonly credentials: string;
+  readonly acls: string;
+  readonly aclVersion: string;
 
   constructor(readonly prefix: string = DEFAULT_PREFIX) {
     if (/[{}]/.test(prefix)) throw new TypeError(`key prefix ${JSON.stringify(prefix)} must not hold braces`);
@@ -85,6 +95,9 @@ export class KeyLayout {
     this.producerIds = `{${prefix}pid}:allocated`;
     this.groupIndex = `{${prefix}groups}:index`;
     this.transactionIndex = `{${prefix}txns}:index`;
+    this.credentials = `{${prefix}scram}:credentials`;
+    this.acls = `{${prefix}acl}:bindings`;
+    this.aclVersion = `{${prefix}acl}:version`;
   }
 
   group(groupId: string): GroupKeys {

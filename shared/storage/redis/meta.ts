@@ -5,7 +5,8 @@
  * pipeline.
  */
 
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { AclStore } from '../acls.js';
+import type { CredentialStore } from '../credentials.js';
 import { unavailable } from '../errors.js';
 import {
   byId,
@@ -18,6 +19,7 @@ import {
 } from '../group-rules.js';
 import type { CommittedOffset, GroupStore, OffsetExpiry, TopicPartitionRef, VersionedValue } from '../groups.js';
 import { checkBatches, checkPartition, EMPTY_OFFSETS } from '../log-rules.js';
+import type { NonceStore } from '../nonces.js';
 import { checkMarker, collectAborted, producerStateOf } from '../producer-rules.js';
 import type { SchemaStore } from '../schemas.js';
 import { byName, changeConfigs, checkTopic, decodeTopic, encodeTopic } from '../topic-record.js';
@@ -42,7 +44,10 @@ import {
   type TransactionMarker,
   type WaitTarget,
 } from '../types.js';
+import { RedisAcls } from './acls.js';
+import { isCluster, type RedisClient, slotPipelines } from './cluster.js';
 import { createClient, DEFAULT_CONNECT_TIMEOUT_MS, type RedisConnectionOptions, whenReady } from './connection.js';
+import { RedisCredentials } from './credentials.js';
 import {
   decodeAborted,
   decodeOffset,
@@ -55,6 +60,7 @@ import {
   parseMember,
   stagedField,
 } from './keys.js';
+import { RedisNonces } from './nonces.js';
 import { AppendNotifications } from './notifications.js';
 import { RedisSchemas } from './schemas.js';
 import {
@@ -70,6 +76,7 @@ import {
   EXPIRE_OFFSETS,
   EXTEND_SESSIONS,
   GROUP_CAS,
+  indexThenRunScript,
   isNoScript,
   queueScript,
   READ,
@@ -117,13 +124,15 @@ const OFFSET_FIELDS = ['start', 'hwm', 'maxts', 'maxtsoff', 'lso'] as const;
 
 /** Runs one pipeline of scripts, rerunning any that Redis did not know yet. */
 async function pipelineScripts(
-  client: Redis,
+  client: RedisClient,
   script: Script,
   calls: readonly { keys: readonly string[]; args: readonly (string | number)[] }[],
 ): Promise<unknown[]> {
-  const pipe = client.pipeline();
-  for (const c of calls) queueScript(pipe, script, c.keys, c.args);
-  const replies = await pipe.exec();
+  const replies = await slotPipelines(
+    client,
+    calls.map((c) => c.keys[0]),
+    (pipe, i) => queueScript(pipe, script, calls[i]!.keys, calls[i]!.args),
+  );
   if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
   return Promise.all(
     replies.map(async ([error, reply], i) => {
@@ -134,9 +143,13 @@ async function pipelineScripts(
   );
 }
 
-/** The replies of a pipeline of plain commands, throwing the first error. */
-async function execAll(pipe: ChainableCommander): Promise<unknown[]> {
-  const replies = await pipe.exec();
+/** The replies of plain commands sent as pipelines (see slotPipelines), throwing the first error. */
+async function execAll(
+  client: RedisClient,
+  keys: readonly string[],
+  queue: Parameters<typeof slotPipelines>[2],
+): Promise<unknown[]> {
+  const replies = await slotPipelines(client, keys, queue);
   if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
   return replies.map(([error, reply]) => {
     if (error !== null) throw error;
@@ -145,10 +158,10 @@ async function execAll(pipe: ChainableCommander): Promise<unknown[]> {
 }
 
 class Backend {
-  readonly client: Redis;
+  readonly client: RedisClient;
   readonly keys: KeyLayout;
   readonly connectTimeoutMs: number;
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private notifier: AppendNotifications | undefined;
   private closed = false;
 
@@ -161,14 +174,16 @@ class Backend {
     this.client = createClient(url, 'meta', options);
     // Loaded first thing on every connection, so EVALSHA rarely meets NOSCRIPT.
     this.client.on('ready', () => {
-      for (const s of SCRIPTS) this.client.script('LOAD', s.lua).catch(() => undefined);
+      const client = this.client;
+      const nodes = isCluster(client) ? client.nodes('master') : [client];
+      for (const node of nodes) for (const s of SCRIPTS) node.script('LOAD', s.lua).catch(() => undefined);
     });
     // Connect now, so the first call does not pay for it; failures surface per call.
     this.client.connect().catch(() => undefined);
   }
 
   /** Waits for a connection, runs `op`, and reports any failure as StorageUnavailableError. */
-  async run<T>(what: string, op: (client: Redis) => Promise<T>): Promise<T> {
+  async run<T>(what: string, op: (client: RedisClient) => Promise<T>): Promise<T> {
     try {
       await whenReady(this.client, this.connectTimeoutMs);
       return await op(this.client);
@@ -261,12 +276,17 @@ class RedisTopics implements TopicStore {
     // Each partition's keys share a slot; a crash before this leaves keys
     // under an id no topic will have again.
     await this.b.run('deleteTopic', async (c) => {
-      const pipe = c.pipeline();
-      for (let partition = 0; partition < topic.partitions; partition++) {
-        const keys = this.k.partition({ topicId: topic.id, partition });
-        pipe.del(keys.state, keys.index, keys.times, keys.producers, keys.txns, keys.aborted);
-      }
-      const replies = await pipe.exec();
+      const partitions = Array.from({ length: topic.partitions }, (_, partition) =>
+        this.k.partition({ topicId: topic.id, partition }),
+      );
+      const replies = await slotPipelines(
+        c,
+        partitions.map((keys) => keys.state),
+        (pipe, i) => {
+          const keys = partitions[i]!;
+          pipe.del(keys.state, keys.index, keys.times, keys.producers, keys.txns, keys.aborted);
+        },
+      );
       const failed = replies?.find(([error]) => error !== null);
       if (failed !== undefined) throw failed[0];
     });
@@ -451,9 +471,8 @@ class RedisLog implements LogStore {
     for (const p of partitions) checkPartition(p);
     if (partitions.length === 0) return [];
     return this.b.run('offsets', async (c) => {
-      const pipe = c.pipeline();
-      for (const p of partitions) pipe.hmget(this.b.keys.partition(p).state, ...OFFSET_FIELDS);
-      const replies = await pipe.exec();
+      const keys = partitions.map((p) => this.b.keys.partition(p).state);
+      const replies = await slotPipelines(c, keys, (pipe, i) => pipe.hmget(keys[i]!, ...OFFSET_FIELDS));
       if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
       return replies.map(([error, fields]) => {
         if (error !== null) throw error;
@@ -509,7 +528,16 @@ class RedisLog implements LogStore {
             return now.some((o, i) => o.highWatermark !== seen[i]!.highWatermark);
           };
     const channels = partitions.map((p) => this.b.keys.partition(p).channel);
-    await this.b.notifications().wait(channels, timeoutMs, signal, moved);
+    // A message carries the new high watermark; one not past what the caller saw is a late echo.
+    const seenOn = new Map<string, bigint>();
+    partitions.forEach((p, i) => {
+      if (p.highWatermark !== undefined) seenOn.set(channels[i]!, p.highWatermark);
+    });
+    const known = (channel: string, message: string): boolean => {
+      const hwm = seenOn.get(channel);
+      return hwm !== undefined && /^\d+$/.test(message) && BigInt(message) <= hwm;
+    };
+    await this.b.notifications().wait(channels, timeoutMs, signal, moved, known);
   }
 }
 
@@ -570,33 +598,26 @@ class RedisGroups implements GroupStore {
    * in the same round trip.
    */
   private async indexedScript(
-    c: Redis,
+    c: RedisClient,
     groupId: string,
     script: Script,
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown> {
-    const pipe = c.pipeline();
-    pipe.sadd(this.b.keys.groupIndex, groupId);
-    queueScript(pipe, script, keys, args);
-    const replies = await pipe.exec();
-    if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
-    const [added, ran] = replies as [[Error | null, unknown], [Error | null, unknown]];
-    if (added[0] !== null) throw added[0];
-    if (ran[0] === null) return ran[1];
-    if (isNoScript(ran[0])) return runScript(c, script, keys, args);
-    throw ran[0];
+    return indexThenRunScript(c, this.b.keys.groupIndex, groupId, script, keys, args);
   }
 
   /** Which of the groups hold state or offsets. */
-  private async existing(c: Redis, groupIds: readonly string[]): Promise<boolean[]> {
+  private async existing(c: RedisClient, groupIds: readonly string[]): Promise<boolean[]> {
     if (groupIds.length === 0) return [];
-    const pipe = c.pipeline();
-    for (const id of groupIds) {
-      const k = this.k(id);
-      pipe.exists(k.state, k.offsets);
-    }
-    return (await execAll(pipe)).map((n) => n !== 0);
+    const keys = groupIds.map((id) => this.k(id));
+    return (
+      await execAll(
+        c,
+        keys.map((k) => k.state),
+        (pipe, i) => pipe.exists(keys[i]!.state, keys[i]!.offsets),
+      )
+    ).map((n) => n !== 0);
   }
 
   /** Index upkeep after a script: see the file comment. Best effort: the change itself is done. */
@@ -636,9 +657,8 @@ class RedisGroups implements GroupStore {
     const ids = [...new Set(groupIds)];
     if (ids.length === 0) return new Map();
     const replies = await this.b.run('groups.getMany', (c) => {
-      const pipe = c.pipeline();
-      for (const id of ids) pipe.hgetall(this.k(id).state);
-      return execAll(pipe);
+      const keys = ids.map((id) => this.k(id).state);
+      return execAll(c, keys, (pipe, i) => pipe.hgetall(keys[i]!));
     });
     return new Map(ids.map((id, i) => [id, stateFrom(hashEntries(replies[i]))]));
   }
@@ -695,7 +715,10 @@ class RedisGroups implements GroupStore {
   async waitForChange(groupId: string, seenVersion: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     checkVersion(seenVersion, 'seen version');
     const moved = async (): Promise<boolean> => ((await this.get(groupId))?.version ?? 0) !== seenVersion;
-    await this.b.notifications().wait([this.k(groupId).channel], timeoutMs, signal, moved);
+    // A message carries the new version (0: deleted); one the caller saw already is a late echo.
+    const known = (_: string, message: string): boolean =>
+      message === '0' ? seenVersion === 0 : /^\d+$/.test(message) && Number(message) <= seenVersion;
+    await this.b.notifications().wait([this.k(groupId).channel], timeoutMs, signal, moved, known);
   }
 
   async commitOffsets(groupId: string, offsets: readonly CommittedOffset[], ifVersion?: number): Promise<boolean> {
@@ -729,13 +752,12 @@ class RedisGroups implements GroupStore {
     const asked = requests.filter((r) => r.partitions === undefined || r.partitions.length > 0);
     if (asked.length === 0) return requests.map(() => []);
     const replies = await this.b.run('groups.fetchOffsets', (c) => {
-      const pipe = c.pipeline();
-      for (const r of asked) {
-        const key = this.k(r.groupId).offsets;
-        if (r.partitions === undefined) pipe.hgetall(key);
-        else pipe.hmget(key, ...r.partitions.map(offsetField));
-      }
-      return execAll(pipe);
+      const keys = asked.map((r) => this.k(r.groupId).offsets);
+      return execAll(c, keys, (pipe, i) => {
+        const partitions = asked[i]!.partitions;
+        if (partitions === undefined) pipe.hgetall(keys[i]!);
+        else pipe.hmget(keys[i]!, ...partitions.map(offsetField));
+      });
     });
     let next = 0;
     return requests.map((r) => {
@@ -856,6 +878,9 @@ export class RedisMetaStore implements MetaStore {
   readonly groups: GroupStore;
   readonly transactions: TransactionStore;
   readonly schemas: SchemaStore;
+  readonly credentials: CredentialStore;
+  readonly acls: AclStore;
+  readonly nonces: NonceStore;
   private readonly backend: Backend;
 
   constructor(url: string, options: RedisMetaStoreOptions = {}) {
@@ -866,6 +891,9 @@ export class RedisMetaStore implements MetaStore {
     this.groups = new RedisGroups(this.backend);
     this.transactions = new RedisTransactions(this.backend);
     this.schemas = new RedisSchemas(this.backend);
+    this.credentials = new RedisCredentials(this.backend);
+    this.acls = new RedisAcls(this.backend);
+    this.nonces = new RedisNonces(this.backend);
   }
 
   /** The key layout in use, for tools and tests. */

@@ -6,14 +6,22 @@
  * subscriptions; from then on no message on its channels goes unnoticed.
  * After the subscriber reconnects every waiter is woken, since messages may
  * have been missed while it was away.
+ *
+ * On a Redis Cluster a PUBLISH reaches a subscriber on another node over the
+ * cluster bus, after the publishing script has answered: a message can
+ * arrive after a subscription taken once the change was already seen. Each
+ * message carries what moved (a version, a high watermark), so a waiter can
+ * ignore the ones it has seen.
  */
 
-import type { Redis } from 'ioredis';
 import { unavailable } from '../errors.js';
+import type { RedisClient } from './cluster.js';
 import { whenReady } from './connection.js';
 
+type Listener = (channel: string, message: string) => void;
+
 interface Channel {
-  readonly waiters: Set<() => void>;
+  readonly waiters: Set<Listener>;
   /** Settles when Redis has confirmed the subscription. */
   readonly armed: Promise<void>;
 }
@@ -24,12 +32,12 @@ export class AppendNotifications {
   private connectedBefore = false;
 
   constructor(
-    private readonly sub: Redis,
+    private readonly sub: RedisClient,
     private readonly connectTimeoutMs: number,
   ) {
-    sub.on('message', (channel: string) => {
+    sub.on('message', (channel: string, message: string) => {
       const entry = this.channels.get(channel);
-      if (entry !== undefined) for (const wake of [...entry.waiters]) wake();
+      if (entry !== undefined) for (const listener of [...entry.waiters]) listener(channel, message);
     });
     sub.on('ready', () => {
       if (this.connectedBefore) this.resume();
@@ -43,7 +51,7 @@ export class AppendNotifications {
     for (const wake of [...this.everyone]) wake();
   }
 
-  private join(name: string, wake: () => void): Promise<void> {
+  private join(name: string, wake: Listener): Promise<void> {
     let entry = this.channels.get(name);
     if (entry === undefined) {
       const armed = whenReady(this.sub, this.connectTimeoutMs).then(async () => {
@@ -60,7 +68,7 @@ export class AppendNotifications {
     return entry.armed;
   }
 
-  private leave(name: string, wake: () => void): void {
+  private leave(name: string, wake: Listener): void {
     const entry = this.channels.get(name);
     if (entry === undefined || !entry.waiters.delete(wake) || entry.waiters.size > 0) return;
     this.channels.delete(name);
@@ -72,13 +80,15 @@ export class AppendNotifications {
   /**
    * Resolves on a message on any of `names`, after `timeoutMs`, or on abort.
    * `moved` runs once the subscriptions are confirmed; if it says the
-   * partitions already moved on, the wait ends at once.
+   * partitions already moved on, the wait ends at once. A message `seen`
+   * says the caller already knew of is ignored.
    */
   async wait(
     names: readonly string[],
     timeoutMs: number,
     signal: AbortSignal | undefined,
     moved: (() => Promise<boolean>) | undefined,
+    seen?: (channel: string, message: string) => boolean,
   ): Promise<void> {
     if (signal?.aborted) return;
     let fired = false;
@@ -90,7 +100,10 @@ export class AppendNotifications {
       };
     });
     const unique = [...new Set(names)];
-    const armed = unique.map((name) => this.join(name, wake));
+    const listener: Listener = (channel, message) => {
+      if (seen === undefined || !seen(channel, message)) wake();
+    };
+    const armed = unique.map((name) => this.join(name, listener));
     this.everyone.add(wake);
     const timer = setTimeout(wake, Math.max(0, timeoutMs));
     signal?.addEventListener('abort', wake);
@@ -106,7 +119,7 @@ export class AppendNotifications {
       clearTimeout(timer);
       signal?.removeEventListener('abort', wake);
       this.everyone.delete(wake);
-      for (const name of unique) this.leave(name, wake);
+      for (const name of unique) this.leave(name, listener);
     }
   }
 

@@ -14,6 +14,7 @@ import { metaStoreConformance } from '../conformance.js';
 import type { CommittedOffset, OffsetExpiry, TopicPartitionRef } from '../groups.js';
 import { openMetaStore } from '../index.js';
 import { MemoryMetaStore } from '../memory/meta.js';
+import { nonceStoreConformance } from '../nonces-conformance.js';
 import { type AppendBatch, type MetaStore, type PartitionRef, StorageUnavailableError } from '../types.js';
 import { RedisMetaStore } from './meta.js';
 
@@ -57,6 +58,7 @@ afterAll(async () => {
 });
 
 metaStoreConformance('redis', async () => open());
+nonceStoreConformance('redis', async () => open());
 
 function ref(): PartitionRef {
   return { topicId: randomBytes(16).toString('base64url'), partition: 3 };
@@ -469,5 +471,28 @@ describe('Redis MetaStore schemas', () => {
     );
     expect(await admin.hget(`${tag}:subjects`, 'user')).toBe('[[1,2,0]]');
     expect(await admin.keys(`{${own}*`)).toHaveLength(7);
+  });
+});
+
+describe('Redis MetaStore acls', () => {
+  it('keeps the bindings and their version under one hash tag and survives a lost script cache', async () => {
+    const own = `other-${prefix}acls:`;
+    const store = open({ prefix: own });
+    const tag = `{${own}acl}`;
+    const acl = {
+      resourceType: 2,
+      resourceName: 'orders',
+      patternType: 3,
+      principal: 'User:alice',
+      host: '*',
+      operation: 3,
+      permissionType: 3,
+    };
+    expect(await store.acls.add([acl])).toBe(1);
+    await admin.script('FLUSH');
+    expect(await store.acls.add([{ ...acl, operation: 4 }])).toBe(2);
+    expect((await admin.keys(`${tag}*`)).sort()).toEqual([`${tag}:bindings`, `${tag}:version`]);
+    expect(await admin.smembers(`${tag}:bindings`)).toContain('[2,"orders",3,"User:alice","*",3,3]');
+    expect(await admin.keys(`{${own}*`)).toHaveLength(2);
   });
 });

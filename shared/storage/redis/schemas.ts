@@ -16,7 +16,6 @@
  * live in one field, and lookups across subjects read the subjects hash whole.
  */
 
-import type { Redis } from 'ioredis';
 import {
   compareSubjectVersions,
   type DeleteOutcome,
@@ -33,13 +32,14 @@ import {
   schemaFingerprint,
 } from '../schemas.js';
 import { StorageUnavailableError } from '../types.js';
+import type { RedisClient } from './cluster.js';
 import type { KeyLayout } from './keys.js';
 import { runScript, Script } from './scripts.js';
 
 /** What the store needs of the MetaStore's connection. */
 export interface SchemaBackend {
   readonly keys: KeyLayout;
-  run<T>(what: string, op: (client: Redis) => Promise<T>): Promise<T>;
+  run<T>(what: string, op: (client: RedisClient) => Promise<T>): Promise<T>;
 }
 
 const LUA_HELPERS = `local NUL = string.char(0)

@@ -9,7 +9,9 @@
  */
 
 import { createHash } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { StorageUnavailableError } from '../types.js';
+import { isCluster, type RedisClient } from './cluster.js';
 
 export class Script {
   readonly sha: string;
@@ -685,7 +687,7 @@ type Arg = string | number;
 
 /** Runs a script by its hash, sending the source when Redis does not know it. */
 export async function runScript(
-  client: Redis,
+  client: RedisClient,
   script: Script,
   keys: readonly string[],
   args: readonly Arg[],
@@ -696,6 +698,36 @@ export async function runScript(
     if (!isNoScript(e)) throw e;
     return client.eval(script.lua, keys.length, ...keys, ...args);
   }
+}
+
+/**
+ * Adds `member` to an index set (its own slot), then runs a script that may
+ * create what the index lists, so the index never misses it. On a single
+ * Redis both go in one round trip, in order; on a cluster they live on
+ * different nodes and go one after the other.
+ */
+export async function indexThenRunScript(
+  client: RedisClient,
+  index: string,
+  member: string,
+  script: Script,
+  keys: readonly string[],
+  args: readonly Arg[],
+): Promise<unknown> {
+  if (isCluster(client)) {
+    await client.sadd(index, member);
+    return runScript(client, script, keys, args);
+  }
+  const pipe = client.pipeline();
+  pipe.sadd(index, member);
+  queueScript(pipe, script, keys, args);
+  const replies = await pipe.exec();
+  if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
+  const [added, ran] = replies as [[Error | null, unknown], [Error | null, unknown]];
+  if (added[0] !== null) throw added[0];
+  if (ran[0] === null) return ran[1];
+  if (isNoScript(ran[0])) return runScript(client, script, keys, args);
+  throw ran[0];
 }
 
 /** Queues a script on a pipeline by its hash; callers rerun NOSCRIPT failures with {@link runScript}. */

@@ -6,17 +6,17 @@
  * list() drops ids whose state is gone.
  */
 
-import type { Redis } from 'ioredis';
 import { checkVersion } from '../group-rules.js';
 import type { TransactionStore, TransactionValue } from '../transactions.js';
 import { StorageUnavailableError } from '../types.js';
+import { type RedisClient, slotPipelines } from './cluster.js';
 import { integer, type KeyLayout } from './keys.js';
-import { isNoScript, queueScript, runScript, TRANSACTION_CAS } from './scripts.js';
+import { indexThenRunScript, runScript, TRANSACTION_CAS } from './scripts.js';
 
 /** What the store needs of the MetaStore's connection. */
 export interface TransactionBackend {
   readonly keys: KeyLayout;
-  run<T>(what: string, op: (client: Redis) => Promise<T>): Promise<T>;
+  run<T>(what: string, op: (client: RedisClient) => Promise<T>): Promise<T>;
 }
 
 function valueFrom(reply: unknown): TransactionValue | null {
@@ -37,9 +37,8 @@ export class RedisTransactions implements TransactionStore {
     const ids = [...new Set(transactionalIds)];
     if (ids.length === 0) return new Map();
     const replies = await this.b.run('transactions.getMany', async (c) => {
-      const pipe = c.pipeline();
-      for (const id of ids) pipe.hgetall(this.b.keys.transaction(id));
-      const out = await pipe.exec();
+      const keys = ids.map((id) => this.b.keys.transaction(id));
+      const out = await slotPipelines(c, keys, (pipe, i) => pipe.hgetall(keys[i]!));
       if (out === null) throw new StorageUnavailableError('redis discarded the pipeline');
       return out.map(([error, reply]) => {
         if (error !== null) throw error;
@@ -55,16 +54,7 @@ export class RedisTransactions implements TransactionStore {
     const args = [String(expectedVersion), value === null ? 'delete' : 'set', value ?? ''];
     const reply = await this.b.run('transactions.compareAndSet', async (c) => {
       if (value === null) return runScript(c, TRANSACTION_CAS, keys, args);
-      const pipe = c.pipeline();
-      pipe.sadd(this.b.keys.transactionIndex, transactionalId);
-      queueScript(pipe, TRANSACTION_CAS, keys, args);
-      const replies = await pipe.exec();
-      if (replies === null) throw new StorageUnavailableError('redis discarded the pipeline');
-      const [added, ran] = replies as [[Error | null, unknown], [Error | null, unknown]];
-      if (added[0] !== null) throw added[0];
-      if (ran[0] === null) return ran[1];
-      if (isNoScript(ran[0])) return runScript(c, TRANSACTION_CAS, keys, args);
-      throw ran[0];
+      return indexThenRunScript(c, this.b.keys.transactionIndex, transactionalId, TRANSACTION_CAS, keys, args);
     });
     if (reply === null) return null;
     if (typeof reply !== 'string') throw new StorageUnavailableError('unexpected reply to transactions.compareAndSet');
@@ -90,9 +80,8 @@ export class RedisTransactions implements TransactionStore {
     });
     if (ids.length === 0) return [];
     const alive = await this.b.run('transactions.list', async (c) => {
-      const pipe = c.pipeline();
-      for (const id of ids) pipe.exists(this.b.keys.transaction(id));
-      const out = await pipe.exec();
+      const keys = ids.map((id) => this.b.keys.transaction(id));
+      const out = await slotPipelines(c, keys, (pipe, i) => pipe.exists(keys[i]!));
       if (out === null) throw new StorageUnavailableError('redis discarded the pipeline');
       return out.map(([error, reply]) => {
         if (error !== null) throw error;

@@ -1,0 +1,36 @@
+/**
+ * Storage contract for SCRAM credentials: per user and mechanism, the salted
+ * form Kafka keeps (salt, StoredKey, ServerKey, iterations; never a
+ * password), in Kafka's text form (`shared/security/scram.ts` formats and
+ * parses it). Alterations of one request apply as one atomic step, as one
+ * controller record batch does in Kafka.
+ */
+
+export interface StoredCredential {
+  readonly user: string;
+  /** SASL mechanism name, e.g. `SCRAM-SHA-512`. */
+  readonly mechanism: string;
+  /** Kafka's text form: `salt=..,stored_key=..,server_key=..,iterations=..`. */
+  readonly value: string;
+}
+
+export interface CredentialStore {
+  /** One user's credential for a mechanism, in Kafka's text form, or null. */
+  get(user: string, mechanism: string): Promise<string | null>;
+  /** Every stored credential of the given users (all users when null), sorted by user then mechanism. */
+  list(users: readonly string[] | null): Promise<StoredCredential[]>;
+  /**
+   * Deletes then upserts, one atomic step. Returns, per deletion in order,
+   * whether the credential existed (a missing one deletes nothing).
+   */
+  alter(
+    deletions: readonly { readonly user: string; readonly mechanism: string }[],
+    upsertions: readonly StoredCredential[],
+  ): Promise<boolean[]>;
+}
+
+/** Sorts by user, then mechanism. */
+export function byUserThenMechanism(a: StoredCredential, b: StoredCredential): number {
+  if (a.user !== b.user) return a.user < b.user ? -1 : 1;
+  return a.mechanism < b.mechanism ? -1 : a.mechanism > b.mechanism ? 1 : 0;
+}

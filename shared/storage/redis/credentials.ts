@@ -1,0 +1,58 @@
+/**
+ * The Redis CredentialStore: every credential is a field `<mechanism>:<user>`
+ * of one hash, `{kl:scram}:credentials`, so a request's alterations are one
+ * MULTI on one slot (Redis Cluster included) and listing every user is one
+ * HGETALL. Mechanism names hold no colon, so the first colon splits a field.
+ */
+
+import { byUserThenMechanism, type CredentialStore, type StoredCredential } from '../credentials.js';
+import { StorageUnavailableError } from '../types.js';
+import type { RedisClient } from './cluster.js';
+import type { KeyLayout } from './keys.js';
+
+export interface CredentialBackend {
+  readonly keys: KeyLayout;
+  run<T>(what: string, op: (client: RedisClient) => Promise<T>): Promise<T>;
+}
+
+const field = (user: string, mechanism: string): string => `${mechanism}:${user}`;
+
+export class RedisCredentials implements CredentialStore {
+  constructor(private readonly b: CredentialBackend) {}
+
+  async get(user: string, mechanism: string): Promise<string | null> {
+    return this.b.run('credentials.get', (c) => c.hget(this.b.keys.credentials, field(user, mechanism)));
+  }
+
+  async list(users: readonly string[] | null): Promise<StoredCredential[]> {
+    const all = await this.b.run('credentials.list', (c) => c.hgetall(this.b.keys.credentials));
+    const wanted = users === null ? null : new Set(users);
+    const out: StoredCredential[] = [];
+    for (const [f, value] of Object.entries(all)) {
+      const colon = f.indexOf(':');
+      const user = f.slice(colon + 1);
+      if (wanted === null || wanted.has(user)) out.push({ user, mechanism: f.slice(0, colon), value });
+    }
+    return out.sort(byUserThenMechanism);
+  }
+
+  async alter(
+    deletions: readonly { readonly user: string; readonly mechanism: string }[],
+    upsertions: readonly StoredCredential[],
+  ): Promise<boolean[]> {
+    if (deletions.length === 0 && upsertions.length === 0) return [];
+    const key = this.b.keys.credentials;
+    const replies = await this.b.run('credentials.alter', async (c) => {
+      const tx = c.multi();
+      for (const d of deletions) tx.hdel(key, field(d.user, d.mechanism));
+      for (const u of upsertions) tx.hset(key, field(u.user, u.mechanism), u.value);
+      const out = await tx.exec();
+      if (out === null) throw new StorageUnavailableError('redis discarded the transaction');
+      return out.map(([error, reply]) => {
+        if (error !== null) throw error;
+        return reply;
+      });
+    });
+    return deletions.map((_, i) => replies[i] === 1);
+  }
+}
