@@ -40,6 +40,7 @@ export default defineConfig({
             'test/clients/*.test.ts',
             'test/transactions/**/*.test.ts',
             'test/schemas/**/*.test.ts',
+            'test/security/**/*.test.ts',
           ],
           globalSetup: ['infra/local/vitest-setup.ts'],
           // Brokers and clients are heavy: one file at a time.

@@ -4,12 +4,11 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { Server as HttpServer } from 'node:http';
 import { serve } from '@hono/node-server';
-import type { ClusterConfig, FunctionEnv } from '../functions/define.js';
+import type { FunctionEnv } from '../functions/define.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import { openBlobStore, openMetaStore } from '../shared/storage/index.js';
 import { type OptionName, type Options, optionsHelp, parseHostPort, parseOptions } from './options.js';
+import { bootstrapScramUsers, listenerSecurity } from './security.js';
 
 const DEV_OPTIONS: OptionName[] = [
   'listen',
@@ -24,15 +23,32 @@ const DEV_OPTIONS: OptionName[] = [
   'numPartitions',
   'groupInitialRebalanceDelayMs',
   'maxFrameBytes',
+  'tlsCert',
+  'tlsKey',
+  'tlsCa',
+  'tlsClientAuth',
+  'saslMechanisms',
+  'connectionsMaxReauthMs',
+  'scramUsers',
+  'authorizer',
+  'superUsers',
+  'allowEveryoneIfNoAclFound',
 ];
 const PROXY_OPTIONS: OptionName[] = [
   'functions',
   'listen',
   'advertise',
+  'advertisedProxies',
   'secret',
   'metricsListen',
   'maxFrameBytes',
   'invokeTimeoutMs',
+  'tlsCert',
+  'tlsKey',
+  'tlsCa',
+  'tlsClientAuth',
+  'saslMechanisms',
+  'connectionsMaxReauthMs',
 ];
 const SERVE_OPTIONS: OptionName[] = [
   'functionsListen',
@@ -46,6 +62,10 @@ const SERVE_OPTIONS: OptionName[] = [
   'autoCreateTopics',
   'numPartitions',
   'groupInitialRebalanceDelayMs',
+  'scramUsers',
+  'authorizer',
+  'superUsers',
+  'allowEveryoneIfNoAclFound',
 ];
 
 const USAGE = `Usage: kafkaless <command> [options]
@@ -63,66 +83,6 @@ ${optionsHelp(SERVE_OPTIONS)}
   version           print the version
   help              print this text
 `;
-
-/** An integer option at least `min`, or an error naming it. */
-function integer(value: string | undefined, min: number, what: string): number {
-  const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n < min) throw new Error(`bad ${what} ${value}`);
-  return n;
-}
-
-function clusterConfig(o: Options): ClusterConfig {
-  return {
-    clusterId: o.clusterId ?? 'kafkaless',
-    nodeId: integer(o.nodeId, 0, 'node id'),
-    autoCreateTopics: o.autoCreateTopics !== 'false',
-    defaultPartitions: integer(o.numPartitions, 1, 'partition count'),
-    topicDefaults: {},
-    groupInitialRebalanceDelayMs: integer(o.groupInitialRebalanceDelayMs, 0, 'group initial rebalance delay'),
-    offsetsRetentionMinutes: integer(o.offsetsRetentionMinutes, 1, 'offsets retention'),
-    transactionMaxTimeoutMs: integer(o.transactionMaxTimeoutMs, 1, 'transaction max timeout'),
-    transactionalIdExpirationMs: integer(o.transactionalIdExpirationMs, 1, 'transactional id expiration'),
-  };
-}
-
-/** How often `dev` and `functions serve` sweep groups whose timers passed (sessions, rebalance deadlines). */
-const SWEEP_INTERVAL_MS = 1000;
-/** How long `functions serve` keeps an idle invocation connection open. */
-const FUNCTIONS_KEEP_ALIVE_MS = 120_000;
-
-/**
- * Runs the group and transaction sweeps every second, and with offset retention every
- * `offsets.retention.check.interval.ms`, one run at a time; returns the
- * function that stops it.
- */
-async function startSweeping(env: FunctionEnv, o: Options): Promise<() => void> {
-  const { sweepGroups } = await import('../functions/group-sweeper.js');
-  const { sweepTransactions } = await import('../functions/transaction-sweeper.js');
-  const offsetsEveryMs = integer(o.offsetsRetentionCheckIntervalMs, 1, 'offsets retention check interval');
-  let running = false;
-  let offsetsDue = Date.now() + offsetsEveryMs;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    const offsets = Date.now() >= offsetsDue;
-    if (offsets) offsetsDue = Date.now() + offsetsEveryMs;
-    sweepGroups(env, { offsets })
-      .catch((e: unknown) => env.log.warn('group sweep failed', { error: (e as Error).message }))
-      .then(() => sweepTransactions(env))
-      .catch((e: unknown) => env.log.warn('transaction sweep failed', { error: (e as Error).message }))
-      .finally(() => {
-        running = false;
-      });
-  }, SWEEP_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
-async function functionEnv(o: Options, log: Logger): Promise<FunctionEnv> {
-  const meta = await openMetaStore(o.redis ?? 'memory', { log: log.child('meta') });
-  const blobs = await openBlobStore(o.s3 ?? 'memory', { log: log.child('blobs') });
-  return { meta, blobs, config: clusterConfig(o), log: log.child('functions'), now: Date.now };
-}
 
 const secrets = (o: Options): string[] =>
   (o.secret ?? '')
@@ -189,11 +149,14 @@ async function dev(o: Options): Promise<number> {
   const log = createLogger('kafkaless');
   const { startProxy, InProcessInvoker } = await import('../proxy/index.js');
   const { allInOneApp } = await import('../functions/app.js');
+  const { functionEnv, startSweeping } = await import('../infra/runtimes/functions-env.js');
   const env = await functionEnv(o, log);
   const app = allInOneApp(env, { secrets: [], requireSignature: false });
-  const stopSweeping = await startSweeping(env, o);
+  await bootstrapScramUsers(env.meta, o.scramUsers);
+  const stopSweeping = startSweeping(env, o);
   const listen = parseHostPort(o.listen!, '--listen');
   const proxy = await startProxy({
+    ...listenerSecurity(o, undefined),
     listen,
     advertise: o.advertise ? parseHostPort(o.advertise, '--advertise') : undefined,
     invoker: new InProcessInvoker(app),
@@ -223,18 +186,40 @@ async function dev(o: Options): Promise<number> {
   return 0;
 }
 
+/**
+ * `--functions`: base URL(s), comma-separated; or a routes table, inline
+ * JSON or a JSON file, mapping API names to a URL or a list of URLs, where
+ * `"*"` names the app serving every API without a route of its own.
+ */
+function functionRoutes(functions: string): { baseUrl?: string[]; routes?: Record<string, string | string[]> } {
+  const text = functions.trim();
+  if (/^https?:\/\//.test(text)) return { baseUrl: text.split(',').map((url) => url.trim()) };
+  const { '*': fallback, ...routes } = JSON.parse(text.startsWith('{') ? text : readFileSync(text, 'utf8')) as Record<
+    string,
+    string | string[]
+  >;
+  return {
+    routes,
+    ...(fallback === undefined ? {} : { baseUrl: typeof fallback === 'string' ? [fallback] : fallback }),
+  };
+}
+
 async function proxyCommand(o: Options): Promise<number> {
   const log = createLogger('proxy');
   const { startProxy, HttpInvoker } = await import('../proxy/index.js');
   if (!o.functions) throw new Error('kafkaless proxy needs --functions URL or a routes JSON file');
-  const routes = /^https?:\/\//.test(o.functions)
-    ? { baseUrl: o.functions.split(',').map((url) => url.trim()) }
-    : { routes: JSON.parse(readFileSync(o.functions, 'utf8')) as Record<string, string | string[]> };
+  const routes = functionRoutes(o.functions);
   const keys = secrets(o);
   if (keys.length === 0) throw new Error('kafkaless proxy needs --secret (or KAFKALESS_SECRET) to sign invocations');
   const proxy = await startProxy({
+    ...listenerSecurity(o, keys),
     listen: parseHostPort(o.listen!, '--listen'),
     advertise: o.advertise ? parseHostPort(o.advertise, '--advertise') : undefined,
+    advertisedProxies: (o.advertisedProxies ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .map((s) => parseHostPort(s, '--advertised-proxies')),
     invoker: new HttpInvoker({ ...routes, secret: keys[0]!, log: log.child('invoker') }),
     invocationTimeoutMs: Number(o.invokeTimeoutMs),
     maxFrameBytes: Number(o.maxFrameBytes),
@@ -251,37 +236,23 @@ async function proxyCommand(o: Options): Promise<number> {
 
 async function functionsServe(o: Options): Promise<number> {
   const log = createLogger('functions');
-  const { allInOneApp, appFor } = await import('../functions/app.js');
-  const keys = secrets(o);
-  if (keys.length === 0) throw new Error('kafkaless functions serve needs --secret (or KAFKALESS_SECRET)');
+  const { deployedApp, functionEnv, onlyApis, startSweeping } = await import('../infra/runtimes/functions-env.js');
+  const { serveNode } = await import('../infra/runtimes/node/server.js');
+  if (secrets(o).length === 0) throw new Error('kafkaless functions serve needs --secret (or KAFKALESS_SECRET)');
   const env = await functionEnv(o, log);
-  const options = { secrets: keys, requireSignature: true };
-  const only = (o.only ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  const app = only.length > 0 ? appFor(only, env, options) : allInOneApp(env, options);
-  const { host, port } = parseHostPort(o.functionsListen!, '--functions-listen');
-  const stopSweeping = await startSweeping(env, o);
-  const server = serve({ fetch: app.fetch, hostname: host, port });
-  // The proxy keeps connections here alive between invocations. Node closes one idle for 5 s by default,
-  // and a close racing an invocation on it resets that invocation; the proxy retries those, and a long
-  // idle timeout makes them rare.
-  if (server instanceof HttpServer) {
-    server.keepAliveTimeout = FUNCTIONS_KEEP_ALIVE_MS;
-    server.headersTimeout = FUNCTIONS_KEEP_ALIVE_MS + 5_000;
-  }
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const address = server.address();
-  const bound =
-    typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
+  await bootstrapScramUsers(env.meta, o.scramUsers);
+  const app = deployedApp(o, env);
+  const only = onlyApis(o);
+  const stopSweeping = startSweeping(env, o);
+  const server = await serveNode(app.fetch, parseHostPort(o.functionsListen!, '--functions-listen'));
+  const bound = `${server.address.host}:${server.address.port}`;
   process.stdout.write(`kafkaless functions serving ${only.length > 0 ? only.join(',') : 'all APIs'} on ${bound}\n`);
   const registry = o.registryListen ? await startRegistry(env, o.registryListen, true, log) : undefined;
   if (registry) process.stdout.write(`kafkaless schema registry on ${registry.url}\n`);
   await untilSignal(log);
   stopSweeping();
   await registry?.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   await env.meta.close();
   await env.blobs.close();
   return 0;

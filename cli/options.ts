@@ -19,7 +19,16 @@ export const OPTIONS = {
     env: 'KAFKALESS_ADVERTISE',
     help: 'host:port clients are told to connect to (default: the listen address)',
   },
-  redis: { flag: 'redis', env: 'KAFKALESS_REDIS', help: 'Redis URL for metadata (default: in memory)' },
+  advertisedProxies: {
+    flag: 'advertised-proxies',
+    env: 'KAFKALESS_ADVERTISED_PROXIES',
+    help: 'proxy: every proxy in front of the same functions as host:port, comma-separated, this one included and the same list on each: Metadata lists them as brokers (node ids from --node-id up, in this order) and spreads partition leaders over them',
+  },
+  redis: {
+    flag: 'redis',
+    env: 'KAFKALESS_REDIS',
+    help: 'Redis URL for metadata: redis://host:port, rediss://… (TLS), or redis-cluster://host:port,host:port for a Redis Cluster (any of its masters; rediss-cluster:// for TLS) (default: in memory)',
+  },
   s3: {
     flag: 's3',
     env: 'KAFKALESS_S3',
@@ -28,7 +37,7 @@ export const OPTIONS = {
   functions: {
     flag: 'functions',
     env: 'KAFKALESS_FUNCTIONS',
-    help: 'proxy: base URL(s) of the all-in-one function app, several comma-separated instances, or a routes JSON file mapping API names to a URL or a list of URLs',
+    help: 'proxy: base URL(s) of the all-in-one function app, several comma-separated instances, or a routes table (a JSON file, or inline JSON) mapping API names to a URL or a list of URLs, with "*" for every API without its own route',
   },
   functionsListen: {
     flag: 'functions-listen',
@@ -116,6 +125,56 @@ export const OPTIONS = {
     env: 'KAFKALESS_INVOKE_TIMEOUT_MS',
     help: 'proxy: deadline of one function invocation',
     default: '30000',
+  },
+  tlsCert: {
+    flag: 'tls-cert',
+    env: 'KAFKALESS_TLS_CERT',
+    help: 'proxy: PEM certificate (chain) file; TLS on the Kafka listener (SSL, SASL_SSL) when set',
+  },
+  tlsKey: { flag: 'tls-key', env: 'KAFKALESS_TLS_KEY', help: 'proxy: PEM private key file of --tls-cert' },
+  tlsCa: {
+    flag: 'tls-ca',
+    env: 'KAFKALESS_TLS_CA',
+    help: 'proxy: PEM CA file that client certificates must chain to',
+  },
+  tlsClientAuth: {
+    flag: 'tls-client-auth',
+    env: 'KAFKALESS_TLS_CLIENT_AUTH',
+    help: 'proxy: ssl.client.auth: none|requested|required; a verified client certificate makes the principal User:<subject DN>',
+    default: 'none',
+  },
+  saslMechanisms: {
+    flag: 'sasl-mechanisms',
+    env: 'KAFKALESS_SASL_MECHANISMS',
+    help: 'proxy: sasl.enabled.mechanisms, comma-separated (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); SASL required when set',
+  },
+  connectionsMaxReauthMs: {
+    flag: 'connections-max-reauth-ms',
+    env: 'KAFKALESS_CONNECTIONS_MAX_REAUTH_MS',
+    help: 'proxy: connections.max.reauth.ms (KIP-368): SASL session lifetime, clients re-authenticate; 0: sessions never expire',
+    default: '0',
+  },
+  scramUsers: {
+    flag: 'scram-users',
+    env: 'KAFKALESS_SCRAM_USERS',
+    help: 'user:password pairs, comma-separated, given SCRAM-SHA-256 and SCRAM-SHA-512 credentials at start (bootstraps the first admin)',
+  },
+  authorizer: {
+    flag: 'authorizer',
+    env: 'KAFKALESS_AUTHORIZER',
+    help: "functions: `acl` enforces ACLs (Kafka's StandardAuthorizer rules; CreateAcls, DescribeAcls, DeleteAcls manage them); `none` allows every request",
+    default: 'none',
+  },
+  superUsers: {
+    flag: 'super-users',
+    env: 'KAFKALESS_SUPER_USERS',
+    help: 'functions: super.users, principals allowed everything, semicolon-separated (User:admin;User:ops)',
+  },
+  allowEveryoneIfNoAclFound: {
+    flag: 'allow-everyone-if-no-acl-found',
+    env: 'KAFKALESS_ALLOW_EVERYONE_IF_NO_ACL_FOUND',
+    help: 'functions: allow.everyone.if.no.acl.found: a resource without any ACL is open to all (true|false)',
+    default: 'false',
   },
 } as const satisfies Record<string, OptionSpec>;
 

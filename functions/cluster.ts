@@ -2,9 +2,12 @@
  * What every function reports about the cluster's shape. Kafkaless looks like
  * one broker to clients: every proxy advertises the same node id at the
  * address the client connected to, that node leads every partition, and no
- * partition ever changes leader, so every leader epoch is 0.
+ * partition ever changes leader, so every leader epoch is 0. With a proxy
+ * fleet (`--advertised-proxies`) it looks like one broker per proxy, with
+ * partition leadership spread over them (see partitionLeader).
  */
 
+import { ResourceType, SUPPORTED_OPERATIONS } from '../shared/acls/acl.js';
 import type { InvocationContext } from '../shared/invocation.js';
 import { ErrorCode } from '../shared/protocol/generated/error-codes.js';
 import type { FunctionEnv } from './define.js';
@@ -15,48 +18,17 @@ export const LEADER_EPOCH = 0;
 /** Kafka's sentinel for "authorized operations not requested" (Int.MinValue). */
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
-/** AclOperation codes, as Kafka numbers them. */
-const AclOperation = {
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-} as const;
-
 const bits = (ops: readonly number[]): number => ops.reduce((field, op) => field | (1 << op), 0);
 
 /**
  * Every operation Kafka supports on a topic (AclEntry.supportedOperations),
- * as the bit field Metadata and DescribeTopicPartitions report. There is no
- * authorizer yet, so every principal holds them all.
+ * as the bit field Metadata and DescribeTopicPartitions report; what every
+ * principal holds when no authorizer is configured (see authorize.ts).
  */
-export const TOPIC_AUTHORIZED_OPERATIONS = bits([
-  AclOperation.READ,
-  AclOperation.WRITE,
-  AclOperation.CREATE,
-  AclOperation.DESCRIBE,
-  AclOperation.DELETE,
-  AclOperation.ALTER,
-  AclOperation.DESCRIBE_CONFIGS,
-  AclOperation.ALTER_CONFIGS,
-]);
+export const TOPIC_AUTHORIZED_OPERATIONS = bits(SUPPORTED_OPERATIONS.get(ResourceType.TOPIC)!);
 
-/** Every operation Kafka supports on the cluster resource, all granted. */
-export const CLUSTER_AUTHORIZED_OPERATIONS = bits([
-  AclOperation.CREATE,
-  AclOperation.CLUSTER_ACTION,
-  AclOperation.DESCRIBE_CONFIGS,
-  AclOperation.ALTER_CONFIGS,
-  AclOperation.IDEMPOTENT_WRITE,
-  AclOperation.ALTER,
-  AclOperation.DESCRIBE,
-]);
+/** Every operation Kafka supports on the cluster resource (all granted without an authorizer). */
+export const CLUSTER_AUTHORIZED_OPERATIONS = bits(SUPPORTED_OPERATIONS.get(ResourceType.CLUSTER)!);
 
 export interface BrokerNode {
   readonly nodeId: number;
@@ -65,9 +37,41 @@ export interface BrokerNode {
   readonly rack: null;
 }
 
-/** The node to advertise: the configured id at the proxy listener the client used, never a function's address. */
+/**
+ * Every broker clients are told about: the proxy fleet (`--advertised-proxies`,
+ * node ids counted up from the configured one in the order given), or the
+ * listener the client used alone. Never a function's address.
+ */
+export function brokerNodes(env: FunctionEnv, ctx: InvocationContext): BrokerNode[] {
+  const fleet = ctx.brokers ?? [];
+  if (fleet.length === 0) {
+    return [{ nodeId: env.config.nodeId, host: ctx.listener.host, port: ctx.listener.port, rack: null }];
+  }
+  return fleet.map((b, i) => ({ nodeId: env.config.nodeId + i, host: b.host, port: b.port, rack: null }));
+}
+
+/**
+ * The node the client is connected to: its listener's entry in the fleet
+ * (the first entry if the proxy is not listed), or the listener alone. It is
+ * the controller and the coordinator of every group and transactional id.
+ */
 export function brokerNode(env: FunctionEnv, ctx: InvocationContext): BrokerNode {
-  return { nodeId: env.config.nodeId, host: ctx.listener.host, port: ctx.listener.port, rack: null };
+  const nodes = brokerNodes(env, ctx);
+  const { host, port } = ctx.listener;
+  return nodes.find((n) => n.host === host && n.port === port) ?? nodes[0]!;
+}
+
+/**
+ * The leader Metadata names for a partition: the fleet taken in turn from a
+ * point set by the topic id, so leadership stays put while the fleet does
+ * and a topic's partitions spread over every proxy. Any proxy serves any
+ * partition; the leader only spreads clients' connections.
+ */
+export function partitionLeader(nodes: readonly BrokerNode[], topicId: string, partition: number): BrokerNode {
+  if (nodes.length === 1) return nodes[0]!;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < topicId.length; i++) hash = Math.imul(hash ^ topicId.charCodeAt(i), 0x01000193);
+  return nodes[((hash >>> 0) + partition) % nodes.length]!;
 }
 
 /**

@@ -10,11 +10,18 @@
  */
 
 import { Hono } from 'hono';
-import { Header, INVOKE_PATH, type InvocationContext, readContext, verifyInvocation } from '../shared/invocation.js';
+import type { AuthorizerOptions } from '../shared/acls/authorizer.js';
+import {
+  Header,
+  INVOKE_PATH,
+  type InvocationContext,
+  nonceLifetimeMs,
+  readContext,
+  verifyInvocation,
+} from '../shared/invocation.js';
 import type { Logger } from '../shared/log.js';
 import { encodeResponseChunks, readRequestHeader } from '../shared/protocol/frame.js';
-import type { ApiKey, ApiMessages } from '../shared/protocol/generated/api-keys.js';
-import { apis } from '../shared/protocol/generated/api-keys.js';
+import { ApiKey, type ApiMessages, apis } from '../shared/protocol/generated/api-keys.js';
 import { DecodeError, Reader } from '../shared/protocol/primitives.js';
 import { type Init, inRange, type VersionRange } from '../shared/protocol/schema.js';
 import type { BlobStore, MetaStore } from '../shared/storage/types.js';
@@ -38,6 +45,11 @@ export interface ClusterConfig {
   readonly transactionMaxTimeoutMs?: number;
   /** `transactional.id.expiration.ms` (Kafka's default 604800000 when absent). */
   readonly transactionalIdExpirationMs?: number;
+  /**
+   * The ACL authorizer (`authorizer.class.name` set to StandardAuthorizer):
+   * absent, every request is allowed and the ACL APIs answer SECURITY_DISABLED.
+   */
+  readonly authorizer?: AuthorizerOptions;
 }
 
 /** What every handler is handed: storage, configuration, logging, the clock. */
@@ -56,6 +68,10 @@ export interface HandlerInput<K extends ApiKey> {
   readonly body: ApiMessages[K]['request'];
   readonly ctx: InvocationContext;
   readonly env: FunctionEnv;
+  /** The app's invocation secrets (SaslAuthenticate seals its exchange state and signs its outcome with them). */
+  readonly secrets?: readonly string[];
+  /** Headers to send with a 200 answer (SaslAuthenticate's outcome, `x-kafkaless-action: close`). */
+  readonly responseHeaders?: Headers;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */
@@ -100,6 +116,51 @@ function failure(status: number, reason: string, close = false): Response {
   return new Response(reason, { status, headers });
 }
 
+/**
+ * APIs whose handlers change nothing: they run while the nonce claim is in
+ * flight and their answer waits for it, which hides the claim's round trip;
+ * a replay still gets no answer. Every other API runs only once its claim
+ * has succeeded. (Metadata may create topics, so it is not among them.)
+ */
+const READ_ONLY_APIS: ReadonlySet<number> = new Set([
+  ApiKey.ApiVersions,
+  ApiKey.Fetch,
+  ApiKey.ListOffsets,
+  ApiKey.OffsetFetch,
+  ApiKey.FindCoordinator,
+  ApiKey.DescribeGroups,
+  ApiKey.ListGroups,
+  ApiKey.DescribeConfigs,
+  ApiKey.OffsetForLeaderEpoch,
+  ApiKey.DescribeCluster,
+  ApiKey.DescribeProducers,
+  ApiKey.DescribeTransactions,
+  ApiKey.ListTransactions,
+  ApiKey.DescribeTopicPartitions,
+  ApiKey.ConsumerGroupDescribe,
+]);
+
+/**
+ * Claims a verified invocation's signed nonce, so the same invocation sent
+ * again while its timestamp is still accepted is refused (401). Without a
+ * nonce it is refused too; when the store cannot say, 503.
+ */
+async function replayRefusal(env: FunctionEnv, headers: Headers): Promise<Response | undefined> {
+  const nonce = headers.get(Header.nonce);
+  if (nonce === null || !/^[0-9a-f]{16,64}$/.test(nonce)) {
+    env.log.warn('refused invocation', { reason: 'missing invocation nonce' });
+    return failure(401, 'missing invocation nonce');
+  }
+  try {
+    if (await env.meta.nonces.claim(nonce, nonceLifetimeMs(headers, env.now()))) return undefined;
+  } catch (e) {
+    env.log.warn('invocation nonce not checked', { error: (e as Error).message });
+    return failure(503, `invocation nonce not checked: ${(e as Error).message}`);
+  }
+  env.log.warn('refused invocation', { reason: 'replayed invocation' });
+  return failure(401, 'replayed invocation');
+}
+
 /** Where a scheduler (or `kafkaless functions serve` itself) asks for the sweep; see group-sweeper.ts and transaction-sweeper.ts. */
 export const SWEEP_PATH = '/sweep';
 
@@ -137,12 +198,15 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
   app.post(INVOKE_PATH, async (c) => {
     const frame = new Uint8Array(await c.req.arrayBuffer());
     const headers = c.req.raw.headers;
+    // The nonce claim runs beside decoding; see READ_ONLY_APIS for when it is awaited.
+    let claim: Promise<Response | undefined> | undefined;
     if (options.requireSignature) {
       const verdict = await verifyInvocation(headers, frame, options.secrets, env.now());
       if (!verdict.ok) {
         env.log.warn('refused invocation', { reason: verdict.reason });
         return failure(401, verdict.reason);
       }
+      claim = replayRefusal(env, headers);
     }
     let header: ReturnType<typeof readRequestHeader>['header'];
     let bodyOffset: number;
@@ -190,6 +254,12 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
       clientId: header.clientId,
       connection: ctx.connectionId,
     });
+    const readOnly = READ_ONLY_APIS.has(header.apiKey);
+    if (claim !== undefined && !readOnly) {
+      const refused = await claim;
+      if (refused !== undefined) return refused;
+    }
+    const responseHeaders = new Headers({ 'content-type': 'application/octet-stream' });
     const result = await fn.handle({
       apiVersion: header.apiVersion,
       correlationId: header.correlationId,
@@ -197,7 +267,13 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
       body: body as never,
       ctx,
       env,
+      secrets: options.secrets,
+      responseHeaders,
     });
+    if (claim !== undefined && readOnly) {
+      const refused = await claim;
+      if (refused !== undefined) return refused;
+    }
     if (result === NO_RESPONSE) return c.body(null, 204);
     if (result === CLOSE_CONNECTION) return failure(400, `${api.name} asks to close the connection`, true);
     const version = inRange(header.apiVersion, fn.versions) ? header.apiVersion : 0;
@@ -211,10 +287,8 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
         controller.close();
       },
     });
-    return new Response(stream, {
-      status: 200,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(length) },
-    });
+    responseHeaders.set('content-length', String(length));
+    return new Response(stream, { status: 200, headers: responseHeaders });
   });
 
   app.onError((e, c) => {

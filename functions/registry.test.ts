@@ -41,7 +41,10 @@ describe('registry', () => {
         const res = await h.send(frameAt(fn.apiKey, version));
         const served = version >= fn.versions[0] && version <= fn.versions[1];
         const label = `${api.name} v${version}`;
-        if (served) {
+        // An all-default DescribeAcls filter is UNKNOWN throughout, which Kafka cannot parse: it closes the connection.
+        if (served && fn.apiKey === ApiKey.DescribeAcls) {
+          expect(res.headers.get(Header.action), label).toBe('close');
+        } else if (served) {
           expect([200, 204], label).toContain(res.status);
         } else if (fn.apiKey === 18) {
           expect(res.status, label).toBe(200);

@@ -7,21 +7,26 @@ import { apis } from '../shared/protocol/generated/api-keys.js';
 import addOffsetsToTxn from './add-offsets-to-txn/index.js';
 import addPartitionsToTxn from './add-partitions-to-txn/index.js';
 import alterConfigs from './alter-configs/index.js';
+import alterUserScramCredentials from './alter-user-scram-credentials/index.js';
 import { apiVersionsFunction } from './api-versions/index.js';
 import consumerGroupDescribe from './consumer-group-describe/index.js';
 import consumerGroupHeartbeat from './consumer-group-heartbeat/index.js';
+import createAcls from './create-acls/index.js';
 import createPartitions from './create-partitions/index.js';
 import createTopics from './create-topics/index.js';
 import type { KafkaFunction } from './define.js';
+import deleteAcls from './delete-acls/index.js';
 import deleteGroups from './delete-groups/index.js';
 import deleteRecords from './delete-records/index.js';
 import deleteTopics from './delete-topics/index.js';
+import describeAcls from './describe-acls/index.js';
 import describeCluster from './describe-cluster/index.js';
 import describeConfigs from './describe-configs/index.js';
 import describeGroups from './describe-groups/index.js';
 import describeProducers from './describe-producers/index.js';
 import describeTopicPartitions from './describe-topic-partitions/index.js';
 import describeTransactions from './describe-transactions/index.js';
+import describeUserScramCredentials from './describe-user-scram-credentials/index.js';
 import endTxn from './end-txn/index.js';
 import fetch from './fetch/index.js';
 import findCoordinator from './find-coordinator/index.js';
@@ -39,6 +44,8 @@ import offsetDelete from './offset-delete/index.js';
 import offsetFetch from './offset-fetch/index.js';
 import offsetForLeaderEpoch from './offset-for-leader-epoch/index.js';
 import produce from './produce/index.js';
+import saslAuthenticate from './sasl-authenticate/index.js';
+import saslHandshake from './sasl-handshake/index.js';
 import syncGroup from './sync-group/index.js';
 import txnOffsetCommit from './txn-offset-commit/index.js';
 
@@ -80,6 +87,13 @@ export const functionsByName: ReadonlyMap<string, KafkaFunction> = new Map<strin
   ['sync-group', syncGroup as KafkaFunction],
   ['heartbeat', heartbeat as KafkaFunction],
   ['leave-group', leaveGroup as KafkaFunction],
+  ['sasl-handshake', saslHandshake as KafkaFunction],
+  ['sasl-authenticate', saslAuthenticate as KafkaFunction],
+  ['describe-user-scram-credentials', describeUserScramCredentials as KafkaFunction],
+  ['alter-user-scram-credentials', alterUserScramCredentials as KafkaFunction],
+  ['describe-acls', describeAcls as KafkaFunction],
+  ['create-acls', createAcls as KafkaFunction],
+  ['delete-acls', deleteAcls as KafkaFunction],
 ]);
 
 /** Every function, in API key order. */

@@ -25,19 +25,38 @@
  * A request fully received is invoked to the end even if its client hangs up
  * meanwhile (as a broker processes what it has read); its answer is dropped.
  * Only the proxy's hard close abandons invocations.
+ *
+ * With SASL on the listener, a connection authenticates first, one request
+ * at a time, by the rules in sasl.ts; its principal is then the one the
+ * SaslAuthenticate function reported.
  */
 
 import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { InvocationContext } from '../shared/invocation.js';
 import type { Logger } from '../shared/log.js';
-import { apiDefinition, type RequestHeaderFields, readRequestHeader } from '../shared/protocol/frame.js';
+import {
+  apiDefinition,
+  encodeResponseChunks,
+  type RequestHeaderFields,
+  readRequestHeader,
+} from '../shared/protocol/frame.js';
 import { ApiKey } from '../shared/protocol/generated/api-keys.js';
+import { ErrorCode } from '../shared/protocol/generated/error-codes.js';
+import { encodeStep, newStep, readOutcome, type SaslStep } from '../shared/sasl-invocation.js';
 import { errorResponse, type FailureKind, failureCode } from './error-response.js';
 import { FrameReader, FrameSizeError, sizePrefix } from './framing.js';
 import { bodyText, InvocationError, type InvokeResult, type Invoker } from './invoker.js';
 import type { Outcome, ProxyMetrics, RejectReason } from './metrics.js';
 import { type RequestHints, readHints } from './request-hints.js';
+import {
+  type AuthState,
+  handshakeMechanism,
+  handshakeResponse,
+  type SaslListenerOptions,
+  unwrapRawToken,
+  wrapRawToken,
+} from './sasl.js';
 
 const noop = (): void => {};
 
@@ -81,7 +100,12 @@ export interface ConnectionOptions {
   readonly invoker: Invoker;
   /** The address clients reach this proxy at, sent to functions to advertise. */
   readonly listener: { readonly host: string; readonly port: number };
+  /** The proxy fleet functions advertise (`--advertised-proxies`); absent: this proxy alone. */
+  readonly brokers?: readonly { readonly host: string; readonly port: number }[];
+  /** The principal before SASL (or without it): `User:ANONYMOUS`, or the client certificate's with mutual TLS. */
   readonly principal: string;
+  /** SASL on this listener (SASL_PLAINTEXT, SASL_SSL); absent: none. */
+  readonly sasl?: SaslListenerOptions;
   readonly maxFrameBytes: number;
   readonly maxInFlight: number;
   readonly timeouts: InvocationTimeouts;
@@ -121,6 +145,10 @@ interface Pending {
   closeAfter: boolean;
   outcome: Outcome;
   seconds: number | undefined;
+  /** A SaslAuthenticate step during authentication. */
+  saslStep?: SaslStep;
+  /** A raw (SaslHandshake v0) token: the answer goes back as a raw token. */
+  raw?: boolean;
 }
 
 type State = 'open' | 'draining' | 'closing' | 'closed';
@@ -149,6 +177,18 @@ export class Connection {
   private allDone: Promise<void> = Promise.resolve();
   /** Settles when the last state-changing request dispatched so far has finished. */
   private writesDone: Promise<void> = Promise.resolve();
+  private principal: string;
+  private auth: AuthState;
+  /** The mechanism the handshake chose, and the function's state between steps. */
+  private mechanism = '';
+  private exchangeState: string | null = null;
+  /** When the authenticated session ends (`connections.max.reauth.ms`); undefined: never. */
+  private sessionExpiresAt: number | undefined;
+  /** Re-authenticating (KIP-368): the principal must come out unchanged, the mechanism stay the same. */
+  private reauthenticating = false;
+  private lastReauthStart = 0;
+  /** A re-authentication handshake named another mechanism: its next token fails with this. */
+  private badMechanism: string | undefined;
   private markClosed!: () => void;
   private markFinished!: () => void;
 
@@ -162,6 +202,8 @@ export class Connection {
     // Each invocation in flight listens on the connection's abort signal.
     setMaxListeners(o.maxInFlight + 1, this.aborter.signal);
     this.log = o.log;
+    this.principal = o.principal;
+    this.auth = o.sasl === undefined ? 'done' : 'handshake';
     this.closed = new Promise((resolve) => {
       this.markClosed = resolve;
     });
@@ -219,7 +261,11 @@ export class Connection {
   }
 
   private canDispatch(): boolean {
-    return this.state === 'open' && this.queue.length < this.o.maxInFlight && !this.socket.writableNeedDrain;
+    return (
+      this.state === 'open' &&
+      this.queue.length < (this.auth === 'done' ? this.o.maxInFlight : 1) &&
+      !this.socket.writableNeedDrain
+    );
   }
 
   /** Dispatches buffered frames while there is room, and reads from the socket only while there is. */
@@ -255,7 +301,10 @@ export class Connection {
     this.socket.destroy();
   }
 
-  private dispatch(frame: Uint8Array): void {
+  private dispatch(received: Uint8Array): void {
+    let frame = received;
+    const raw = this.auth === 'raw';
+    if (raw) frame = wrapRawToken(received);
     let header: RequestHeaderFields;
     let bodyOffset: number;
     try {
@@ -268,6 +317,28 @@ export class Connection {
     if (api === undefined) {
       this.refuse('unknown_api', `unknown API key ${header.apiKey}`, { apiKey: header.apiKey });
       return;
+    }
+    if (this.auth === 'done' && this.sessionExpiresAt !== undefined) {
+      // KIP-368, as Kafka's SocketServer: a handshake (at most one a second) begins re-authentication;
+      // any other request after the session expired closes the connection.
+      const now = Date.now();
+      if (header.apiKey === ApiKey.SaslHandshake && now - this.lastReauthStart >= 1000) {
+        this.lastReauthStart = now;
+        this.reauthenticating = true;
+        this.auth = 'handshake';
+      } else if (now > this.sessionExpiresAt) {
+        this.refuse('sasl', 'authentication session expired', { api: api.name });
+        return;
+      }
+    }
+    let saslStep: SaslStep | undefined;
+    if (this.auth !== 'done') {
+      const verdict = this.authenticating(header, api.name, frame, bodyOffset);
+      if (verdict === 'answered') return;
+      saslStep = {
+        ...newStep(this.mechanism, this.exchangeState),
+        sessionLifetimeMs: this.o.sasl?.connectionsMaxReauthMs ?? 0,
+      };
     }
     let hints: RequestHints;
     try {
@@ -286,15 +357,19 @@ export class Connection {
       closeAfter: false,
       outcome: 'ok',
       seconds: undefined,
+      ...(saslStep !== undefined && header.apiKey === ApiKey.SaslAuthenticate ? { saslStep } : {}),
+      ...(raw ? { raw } : {}),
     };
     this.queue.push(entry);
     this.o.metrics.requestStarted(api.name);
     const ctx: InvocationContext = {
       connectionId: this.id,
       clientAddress: this.clientAddress,
-      principal: this.o.principal,
+      principal: this.principal,
       listener: this.o.listener,
+      ...(this.o.brokers !== undefined ? { brokers: this.o.brokers } : {}),
       deadline: Date.now() + budgetMs(header.apiKey, hints, this.o.timeouts),
+      ...(entry.saslStep !== undefined ? { sasl: encodeStep(entry.saslStep) } : {}),
     };
     this.running++;
     const commutes = COMMUTING_APIS.has(header.apiKey);
@@ -330,6 +405,107 @@ export class Connection {
     if (!commutes) this.writesDone = settled;
   }
 
+  /**
+   * Applies the pre-authentication rules (sasl.ts) to a request: 'answered'
+   * when the proxy answered it or closed, 'invoke' when it goes to its function.
+   */
+  private authenticating(
+    header: RequestHeaderFields,
+    api: string,
+    frame: Uint8Array,
+    bodyOffset: number,
+  ): 'answered' | 'invoke' {
+    const sasl = this.o.sasl!;
+    if (this.auth === 'handshake') {
+      if (header.apiKey === ApiKey.ApiVersions) return 'invoke';
+      if (header.apiKey !== ApiKey.SaslHandshake || header.apiVersion > 1) {
+        this.refuse('sasl', `Unexpected Kafka request of type ${kafkaEnumName(api)} during SASL handshake.`, { api });
+        return 'answered';
+      }
+      const mechanism = handshakeMechanism(frame, bodyOffset, header.apiVersion);
+      if (mechanism === undefined) {
+        this.refuse('body', 'undecodable SaslHandshake', { api });
+        return 'answered';
+      }
+      const accepted = sasl.mechanisms.includes(mechanism);
+      if (accepted && this.reauthenticating && mechanism !== this.mechanism) {
+        this.badMechanism = `SASL mechanism '${mechanism}' requested by client is not supported for re-authentication of mechanism '${this.mechanism}'`;
+        this.auth = 'authenticate';
+      } else if (accepted) {
+        this.mechanism = mechanism;
+        this.exchangeState = null;
+        this.auth = header.apiVersion === 0 ? 'raw' : 'authenticate';
+      } else {
+        this.log.info('unsupported SASL mechanism', { connection: this.id, mechanism });
+      }
+      const chunks = handshakeResponse(header.apiVersion, header.correlationId, sasl.mechanisms, accepted);
+      this.answerLocally(header, api, chunks, !accepted);
+      return 'answered';
+    }
+    if (header.apiKey === ApiKey.SaslAuthenticate && this.badMechanism !== undefined) {
+      this.answerLocally(header, api, authenticateFailure(header, this.badMechanism), true);
+      return 'answered';
+    }
+    if (header.apiKey === ApiKey.SaslAuthenticate) return 'invoke';
+    // After a v1 handshake: Kafka answers anything else with ILLEGAL_SASL_STATE, then closes.
+    const message = `Unexpected Kafka request of type ${kafkaEnumName(api)} during SASL authentication.`;
+    const chunks = errorResponse(header, frame, bodyOffset, ErrorCode.ILLEGAL_SASL_STATE, message);
+    if (chunks === undefined) this.refuse('sasl', message, { api });
+    else this.answerLocally(header, api, chunks, true);
+    return 'answered';
+  }
+
+  /** Queues an answer the proxy made itself; it is written in its turn like any other. */
+  private answerLocally(header: RequestHeaderFields, api: string, chunks: Uint8Array[], closeAfter: boolean): void {
+    const entry: Pending = {
+      header,
+      api,
+      expectsResponse: true,
+      done: false,
+      chunks: [],
+      size: 0,
+      closeAfter: false,
+      outcome: 'ok',
+      seconds: 0,
+    };
+    this.queue.push(entry);
+    this.o.metrics.requestStarted(api);
+    queueMicrotask(() => this.complete(entry, chunks, closeAfter, 'ok'));
+  }
+
+  /**
+   * Takes a SaslAuthenticate step's outcome: the next state, or the
+   * principal. 'untrusted' when it cannot be trusted; a failure message when
+   * re-authentication changed the principal (Kafka's ensurePrincipalUnchanged).
+   */
+  private adoptOutcome(entry: Pending, result: InvokeResult): 'ok' | 'untrusted' | { failure: string } {
+    const step = entry.saslStep!;
+    const outcome = readOutcome(result.sasl, step, this.id, this.o.sasl?.outcomeSecrets);
+    if (outcome === undefined) {
+      this.log.warn('SaslAuthenticate answered without a valid outcome; closing', { connection: this.id });
+      return 'untrusted';
+    }
+    if (outcome.principal !== undefined) {
+      if (this.reauthenticating && outcome.principal !== this.principal) {
+        const [fromType, from] = splitPrincipal(this.principal);
+        const [toType, to] = splitPrincipal(outcome.principal);
+        return {
+          failure: `Cannot change principals during re-authentication from ${fromType}.${from}: ${toType}.${to}`,
+        };
+      }
+      this.principal = outcome.principal;
+      this.auth = 'done';
+      this.reauthenticating = false;
+      this.exchangeState = null;
+      const lifetime = this.o.sasl?.connectionsMaxReauthMs ?? 0;
+      this.sessionExpiresAt = lifetime > 0 ? Date.now() + lifetime : undefined;
+      this.log.debug('authenticated', { connection: this.id, principal: this.principal, mechanism: this.mechanism });
+    } else if (outcome.state !== undefined) {
+      this.exchangeState = outcome.state;
+    }
+    return 'ok';
+  }
+
   private checkFinished(): void {
     if (this.state === 'closed' && this.running === 0) this.markFinished();
   }
@@ -337,6 +513,23 @@ export class Connection {
   private answered(entry: Pending, result: InvokeResult, frame: Uint8Array, bodyOffset: number): void {
     if (this.state === 'closed') return;
     const { status } = result;
+    if (entry.saslStep !== undefined && status === 200) {
+      const adopted = this.adoptOutcome(entry, result);
+      if (adopted === 'untrusted') {
+        this.complete(entry, [], true, 'closed');
+        return;
+      }
+      if (adopted !== 'ok') {
+        this.complete(entry, entry.raw ? [] : authenticateFailure(entry.header, adopted.failure), true, 'ok');
+        return;
+      }
+    }
+    if (entry.raw === true && status === 200) {
+      // v0 raw tokens: the answer goes back as a bare token; a failure can only close.
+      const token = result.close ? undefined : unwrapRawToken(result.body);
+      this.complete(entry, token === undefined ? [] : [token], token === undefined, 'ok');
+      return;
+    }
     if (status === 200 || status === 204) {
       if (!entry.expectsResponse) {
         // acks=0: the client reads nothing for this request, whatever the function sent.
@@ -378,6 +571,12 @@ export class Connection {
       kind,
       reason,
     };
+    if (entry.saslStep !== undefined) {
+      // A step whose function failed leaves no state to go on from.
+      this.log.warn('SASL step failed; closing the connection', fields);
+      this.complete(entry, [], true, kind);
+      return;
+    }
     if (!entry.expectsResponse) {
       // Kafka closes the connection when an acks=0 Produce fails: the only signal such a producer gets.
       this.log.warn('function failed on an acks=0 produce; closing the connection', fields);
@@ -457,6 +656,27 @@ export class Connection {
     this.markClosed();
     this.checkFinished();
   }
+}
+
+/** An API's name as Kafka's ApiKeys enum prints it in messages: `DescribeCluster` → `DESCRIBE_CLUSTER`. */
+function kafkaEnumName(api: string): string {
+  return api.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** `User:alice` → ['User', 'alice']. */
+function splitPrincipal(principal: string): [string, string] {
+  const colon = principal.indexOf(':');
+  return [principal.slice(0, colon), principal.slice(colon + 1)];
+}
+
+/** A SaslAuthenticate answer failing with SASL_AUTHENTICATION_FAILED and `message`. */
+function authenticateFailure(header: RequestHeaderFields, message: string): Uint8Array[] {
+  return encodeResponseChunks(ApiKey.SaslAuthenticate, header.apiVersion, header.correlationId, {
+    errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED,
+    errorMessage: message,
+    authBytes: new Uint8Array(0),
+    sessionLifetimeMs: 0n,
+  });
 }
 
 /** Why a 200 body is not a response frame for `header`'s request, or undefined when it is one. */

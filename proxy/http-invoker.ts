@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import { Header, type InvocationContext, signInvocation, writeContext } from '../shared/invocation.js';
 import type { Logger } from '../shared/log.js';
 import { apis } from '../shared/protocol/generated/api-keys.js';
+import { outcomeFrom } from '../shared/sasl-invocation.js';
 import { asksToClose, InvocationError, type InvokeResult, type Invoker, invokeUrl, remaining } from './invoker.js';
 
 export interface HttpInvokerOptions {
@@ -196,7 +197,12 @@ export class HttpInvoker implements Invoker {
         const body: Uint8Array[] = [];
         res.on('data', (chunk: Buffer) => body.push(chunk));
         res.on('end', () =>
-          settle({ status: res.statusCode ?? 0, body, close: asksToClose(res.headers[Header.action]) }),
+          settle({
+            status: res.statusCode ?? 0,
+            body,
+            close: asksToClose(res.headers[Header.action]),
+            sasl: outcomeFrom((name) => res.headers[name]),
+          }),
         );
         res.on('error', (e: Error) =>
           settle(new InvocationError('unreachable', `${a.url.origin}: answer broke off: ${e.message}`, { cause: e })),

@@ -4,6 +4,7 @@
  */
 
 import { Header, type InvocationContext, signInvocation, writeContext } from '../shared/invocation.js';
+import { outcomeFrom } from '../shared/sasl-invocation.js';
 import { asksToClose, InvocationError, type InvokeResult, type Invoker, invokeUrl, remaining } from './invoker.js';
 
 /** Anything with a WHATWG `fetch` handler, such as a Hono app. */
@@ -86,6 +87,11 @@ export class InProcessInvoker implements Invoker {
     });
     const response = await this.app.fetch(request);
     const body = await readBody(response);
-    return { status: response.status, body, close: asksToClose(response.headers.get(Header.action)) };
+    return {
+      status: response.status,
+      body,
+      close: asksToClose(response.headers.get(Header.action)),
+      sasl: outcomeFrom((name) => response.headers.get(name)),
+    };
   }
 }

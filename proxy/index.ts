@@ -5,16 +5,25 @@
  * `startProxy` listens, serves metrics if asked, and returns a handle the
  * command line drives: `drain` on SIGTERM (stop accepting, finish what is in
  * flight, then close), `close` on a second signal.
+ *
+ * Security, as a Kafka listener's: TLS (`tls`, SSL/SASL_SSL) with client
+ * certificates none, requested or required (`ssl.client.auth`); with a
+ * verified client certificate the principal is `User:<subject DN>` in RFC
+ * 2253 form, Kafka's default SSL principal. SASL (`sasl`, SASL_PLAINTEXT or
+ * SASL_SSL) replaces it with the authenticated user (sasl.ts).
  */
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createLogger, type Logger } from '../shared/log.js';
 import { Connection, type InvocationTimeouts } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './framing.js';
 import type { Invoker } from './invoker.js';
 import { type MetricsServer, ProxyMetrics, serveMetrics } from './metrics.js';
+import { checkMechanisms, type SaslListenerOptions } from './sasl.js';
+import { certificatePrincipal } from './tls-principal.js';
 
 export type { InvocationTimeouts } from './connection.js';
 export { type FailureKind, failureCode } from './error-response.js';
@@ -22,6 +31,19 @@ export { HttpInvoker, type HttpInvokerOptions } from './http-invoker.js';
 export { type FetchApp, InProcessInvoker, type InProcessInvokerOptions } from './in-process-invoker.js';
 export { InvocationError, type InvocationFailure, type InvokeResult, type Invoker } from './invoker.js';
 export { ProxyMetrics } from './metrics.js';
+export { SASL_MECHANISMS, type SaslListenerOptions } from './sasl.js';
+
+/** TLS on the listener, as Kafka's `ssl.*` settings. */
+export interface TlsListenerOptions {
+  /** PEM certificate chain of the listener. */
+  readonly cert: string | Buffer;
+  /** PEM private key. */
+  readonly key: string | Buffer;
+  /** PEM CA certificates that client certificates must chain to. */
+  readonly ca?: string | Buffer;
+  /** `ssl.client.auth`: `none` (default), `requested` or `required`. */
+  readonly clientAuth?: 'none' | 'requested' | 'required';
+}
 
 export interface HostPort {
   readonly host: string;
@@ -39,6 +61,13 @@ export interface ProxyOptions {
    * replaced by this machine's host name, as Kafka does.
    */
   readonly advertise?: { readonly host?: string; readonly port?: number };
+  /**
+   * Every proxy in front of the same functions, this one included, as
+   * clients reach them (`--advertised-proxies`): Metadata lists them all as
+   * brokers and spreads partition leadership over them. Absent: this proxy
+   * alone. Every proxy of a fleet must be given the same list.
+   */
+  readonly advertisedProxies?: readonly HostPort[];
   /** Largest request frame accepted; larger or negative sizes close the connection. Default 100 MiB. */
   readonly maxFrameBytes?: number;
   /** Requests in flight per connection before the proxy stops reading from it. Default 32. */
@@ -51,6 +80,10 @@ export interface ProxyOptions {
   readonly idleTimeoutMs?: number;
   /** Serve Prometheus metrics on `GET /metrics` here; off when absent. */
   readonly metricsListen?: { readonly host?: string; readonly port: number };
+  /** TLS on the listener (SSL, SASL_SSL); plaintext when absent. */
+  readonly tls?: TlsListenerOptions;
+  /** SASL on the listener (SASL_PLAINTEXT, SASL_SSL); none when absent. */
+  readonly sasl?: SaslListenerOptions;
   readonly log?: Logger;
 }
 
@@ -79,7 +112,7 @@ const DEFAULT_PORT = 9092;
 const DEFAULT_DRAIN_MS = 30_000;
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
-/** Kafka's anonymous principal; SASL will replace it per connection. */
+/** Kafka's anonymous principal; a client certificate or SASL replaces it per connection. */
 const ANONYMOUS = 'User:ANONYMOUS';
 
 function advertisedAddress(options: ProxyOptions, bound: HostPort): HostPort {
@@ -126,7 +159,9 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   let accepting = true;
   let advertised: HostPort = { host: '', port: 0 };
 
-  const server = createServer((socket: Socket) => {
+  if (options.sasl !== undefined) checkMechanisms(options.sasl.mechanisms);
+  const clientAuth = options.tls?.clientAuth ?? 'none';
+  const accept = (socket: Socket, principal: string): void => {
     if (!accepting) {
       socket.destroy();
       return;
@@ -135,7 +170,9 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
       id: `${instance}-${++sequence}`,
       invoker: options.invoker,
       listener: advertised,
-      principal: ANONYMOUS,
+      ...(options.advertisedProxies?.length ? { brokers: options.advertisedProxies } : {}),
+      principal,
+      ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
       maxFrameBytes,
       maxInFlight,
       timeouts,
@@ -145,7 +182,33 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     });
     connections.add(connection);
     void connection.finished.then(() => connections.delete(connection));
-  });
+  };
+  let server: Server;
+  if (options.tls === undefined) {
+    server = createServer((socket: Socket) => accept(socket, ANONYMOUS));
+  } else {
+    const tls = options.tls;
+    server = createTlsServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+        requestCert: clientAuth !== 'none',
+        rejectUnauthorized: clientAuth === 'required',
+      },
+      (socket: TLSSocket) => {
+        const peer = clientAuth === 'none' ? undefined : socket.getPeerX509Certificate();
+        // `requested`: no certificate is fine, an untrusted one fails the handshake (as a JSSE engine with wantClientAuth).
+        if (peer !== undefined && !socket.authorized) {
+          log.info('refused an untrusted client certificate', { error: String(socket.authorizationError) });
+          socket.destroy();
+          return;
+        }
+        accept(socket, peer === undefined ? ANONYMOUS : certificatePrincipal(peer));
+      },
+    );
+    server.on('tlsClientError', (e: Error) => log.debug('TLS handshake failed', { error: e.message }));
+  }
 
   const address = await listen(
     server,
@@ -153,6 +216,13 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     options.listen?.port ?? DEFAULT_PORT,
   );
   advertised = advertisedAddress(options, address);
+  const fleet = options.advertisedProxies ?? [];
+  if (fleet.length > 0 && !fleet.some((p) => p.host === advertised.host && p.port === advertised.port)) {
+    server.close();
+    throw new Error(
+      `the advertised proxies (${fleet.map((p) => `${p.host}:${p.port}`).join(',')}) must include this proxy's advertised address ${advertised.host}:${advertised.port}`,
+    );
+  }
   let metricsServer: MetricsServer | undefined;
   try {
     if (options.metricsListen !== undefined) {
@@ -165,6 +235,7 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   }
   log.info('proxy listening', {
     address: `${address.host}:${address.port}`,
+    security: `${options.sasl ? 'SASL_' : ''}${options.tls ? 'SSL' : 'PLAINTEXT'}`,
     advertised: `${advertised.host}:${advertised.port}`,
     metrics: metricsServer ? `${metricsServer.address.host}:${metricsServer.address.port}` : undefined,
   });

@@ -10,6 +10,7 @@
  */
 
 import { INVOKE_PATH, type InvocationContext } from '../shared/invocation.js';
+import type { SaslOutcomeHeaders } from '../shared/sasl-invocation.js';
 
 /** What a function answered. */
 export interface InvokeResult {
@@ -19,6 +20,8 @@ export interface InvokeResult {
   readonly body: readonly Uint8Array[];
   /** The function asked for the client connection to be closed (`x-kafkaless-action: close`). */
   readonly close: boolean;
+  /** SaslAuthenticate's outcome headers, when the function sent them (shared/sasl-invocation.ts). */
+  readonly sasl?: SaslOutcomeHeaders;
 }
 
 /**

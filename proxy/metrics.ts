@@ -25,7 +25,7 @@ export type Outcome =
   | 'abandoned';
 
 /** Why a frame was refused and its connection closed. */
-export type RejectReason = 'size' | 'header' | 'unknown_api' | 'body';
+export type RejectReason = 'size' | 'header' | 'unknown_api' | 'body' | 'sasl';
 
 class Histogram {
   readonly counts = new Array<number>(LATENCY_BUCKETS.length).fill(0);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Header,
   MAX_CLOCK_SKEW_MS,
+  nonceLifetimeMs,
   readContext,
   signInvocation,
   verifyInvocation,
@@ -50,6 +51,67 @@ describe('invocation signing', () => {
       ok: false,
       reason: 'stale or missing invocation timestamp',
     });
+  });
+
+  it('rotates keys: the old key verifies while configured beside the new, and not once removed', async () => {
+    // Before the rotation the proxies sign with `old`; during it functions take `new,old`.
+    const byOld = await signed('old');
+    expect(await verifyInvocation(byOld, body, ['new', 'old'])).toEqual({ ok: true });
+    expect(await verifyInvocation(await signed('new'), body, ['new', 'old'])).toEqual({ ok: true });
+    // After it, `old` is gone from the functions' list.
+    expect(await verifyInvocation(byOld, body, ['new'])).toEqual({ ok: false, reason: 'bad invocation signature' });
+    // A signature header may carry several values while proxies move over: any one that verifies will do.
+    const both = await signed('new');
+    both.set(Header.signature, `v1=${'0'.repeat(64)}, ${both.get(Header.signature)!}`);
+    expect(await verifyInvocation(both, body, ['new'])).toEqual({ ok: true });
+  });
+
+  it('refuses timestamps outside the window either way, and missing ones', async () => {
+    const now = Date.now();
+    const stale = { ok: false, reason: 'stale or missing invocation timestamp' };
+    expect(await verifyInvocation(await signed('s1', now - MAX_CLOCK_SKEW_MS - 1), body, ['s1'], now)).toEqual(stale);
+    expect(await verifyInvocation(await signed('s1', now + MAX_CLOCK_SKEW_MS + 1), body, ['s1'], now)).toEqual(stale);
+    expect(await verifyInvocation(await signed('s1', now - MAX_CLOCK_SKEW_MS + 1), body, ['s1'], now)).toEqual({
+      ok: true,
+    });
+    const none = await signed('s1', now);
+    none.delete(Header.timestamp);
+    expect(await verifyInvocation(none, body, ['s1'], now)).toEqual(stale);
+  });
+
+  it('signs a fresh nonce into every invocation, for as long as its timestamp is accepted', async () => {
+    const now = Date.now();
+    const a = await signed('s1', now);
+    const b = await signed('s1', now);
+    expect(a.get(Header.nonce)).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.get(Header.nonce)).not.toBe(b.get(Header.nonce));
+    a.set(Header.nonce, b.get(Header.nonce)!);
+    expect(await verifyInvocation(a, body, ['s1'], now)).toEqual({ ok: false, reason: 'bad invocation signature' });
+    expect(nonceLifetimeMs(b, now)).toBe(MAX_CLOCK_SKEW_MS + 1);
+    expect(nonceLifetimeMs(b, now + MAX_CLOCK_SKEW_MS)).toBe(1);
+  });
+
+  it('carries the proxy fleet, signed', async () => {
+    const headers = new Headers();
+    const ctx = {
+      connectionId: 'c',
+      clientAddress: 'a:1',
+      principal: 'User:ANONYMOUS',
+      listener: { host: 'p1', port: 9092 },
+      deadline: 1,
+      brokers: [
+        { host: 'p0', port: 9092 },
+        { host: 'p1', port: 9092 },
+        { host: '::1', port: 9093 },
+      ],
+    };
+    writeContext(headers, ctx, 3);
+    await signInvocation(headers, body, 's1');
+    expect(headers.get(Header.brokers)).toBe('p0:9092,p1:9092,[::1]:9093');
+    expect(readContext(headers).brokers).toEqual(ctx.brokers);
+    headers.set(Header.brokers, 'evil:9092');
+    expect((await verifyInvocation(headers, body, ['s1'])).ok).toBe(false);
+    expect(readContext(new Headers()).brokers).toBeUndefined();
   });
 
   it('carries the connection context through the headers', async () => {

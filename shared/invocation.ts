@@ -31,6 +31,10 @@ export const Header = {
   deadline: 'x-kafkaless-deadline',
   /** Milliseconds since the epoch when the proxy signed the invocation. */
   timestamp: 'x-kafkaless-timestamp',
+  /** Random per invocation, signed: a function runs each nonce once (replay protection). */
+  nonce: 'x-kafkaless-nonce',
+  /** The proxy fleet clients may be told about, `host:port` comma-separated in node-id order; absent: the listener alone. */
+  brokers: 'x-kafkaless-brokers',
   /** Lowercase hex HMAC-SHA256, see {@link signingString}; `v1=<hex>`, comma-separated while keys rotate. */
   signature: 'x-kafkaless-signature',
   /** On a failed invocation: `close` asks the proxy to close the client connection. */
@@ -46,6 +50,13 @@ export interface InvocationContext {
   listener: { host: string; port: number };
   /** Milliseconds since the epoch. */
   deadline: number;
+  /**
+   * Every proxy in front of the functions (`--advertised-proxies`), in
+   * node-id order; the listener is one of them. Absent: the listener alone.
+   */
+  brokers?: readonly { host: string; port: number }[];
+  /** On a SaslAuthenticate step during authentication: the encoded step (shared/sasl-invocation.ts). */
+  sasl?: string;
 }
 
 /** Signed fields, in order; the body enters as its SHA-256. */
@@ -59,8 +70,15 @@ const SIGNED_HEADERS = [
   Header.deadline,
 ] as const;
 
-/** How far a signature's timestamp may be from the function's clock. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** Carries a SASL step (shared/sasl-invocation.ts). */
+const SASL_STEP_HEADER = 'x-kafkaless-sasl';
+
+/**
+ * How far a signature's timestamp may be from the function's clock. A
+ * function remembers each nonce until its timestamp leaves this window, so
+ * the window bounds that memory as well as how long a capture stays usable.
+ */
+export const MAX_CLOCK_SKEW_MS = 60_000;
 
 const encoder = new TextEncoder();
 
@@ -86,6 +104,13 @@ async function sha256Hex(body: Uint8Array): Promise<string> {
 /** The exact string an invocation's HMAC covers. */
 export async function signingString(headers: Headers, body: Uint8Array): Promise<string> {
   const lines = SIGNED_HEADERS.map((h) => `${h}:${headers.get(h) ?? ''}`);
+  // Signed only where present, so invocations without SASL sign as before.
+  const sasl = headers.get(SASL_STEP_HEADER);
+  if (sasl !== null) lines.push(`${SASL_STEP_HEADER}:${sasl}`);
+  for (const h of [Header.nonce, Header.brokers]) {
+    const value = headers.get(h);
+    if (value !== null) lines.push(`${h}:${value}`);
+  }
   lines.push(`body:${await sha256Hex(body)}`);
   return lines.join('\n');
 }
@@ -127,6 +152,7 @@ export async function signInvocation(
   now = Date.now(),
 ): Promise<void> {
   headers.set(Header.timestamp, String(now));
+  headers.set(Header.nonce, toHex(crypto.getRandomValues(new Uint8Array(16)).buffer));
   headers.set(Header.signature, `v1=${await hmacHex(secret, await signingString(headers, body))}`);
 }
 
@@ -135,8 +161,8 @@ export type VerifyResult = { ok: true } | { ok: false; reason: string };
 /**
  * Checks an invocation's signature against any of `secrets` (several while a
  * key rotates) and its timestamp against the clock. Replay of a captured
- * invocation inside the skew window is bounded by the timestamp; functions are
- * idempotent where Kafka requires it (produce sequence numbers).
+ * invocation inside the window is the caller's to refuse: it claims the
+ * signed nonce for {@link nonceLifetimeMs} (functions/define.ts does).
  */
 export async function verifyInvocation(
   headers: Headers,
@@ -163,6 +189,23 @@ export async function verifyInvocation(
   return { ok: false, reason: 'bad invocation signature' };
 }
 
+/**
+ * How long a function must remember an invocation's nonce: until its
+ * timestamp falls out of the window {@link verifyInvocation} accepts.
+ */
+export function nonceLifetimeMs(headers: Headers, now = Date.now()): number {
+  return Math.max(1, Number(headers.get(Header.timestamp)) + MAX_CLOCK_SKEW_MS - now + 1);
+}
+
+function hostPort(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':');
+  return { host: text.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(text.slice(colon + 1)) };
+}
+
+function showHostPort(a: { host: string; port: number }): string {
+  return `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+}
+
 /** Reads the connection context from an invocation's headers. */
 export function readContext(headers: Headers): InvocationContext {
   const listener = headers.get(Header.listener) ?? '127.0.0.1:9092';
@@ -173,6 +216,8 @@ export function readContext(headers: Headers): InvocationContext {
     principal: headers.get(Header.principal) ?? 'User:ANONYMOUS',
     listener: { host: listener.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(listener.slice(colon + 1)) },
     deadline: Number(headers.get(Header.deadline) ?? Date.now() + 30_000),
+    ...(headers.has(SASL_STEP_HEADER) ? { sasl: headers.get(SASL_STEP_HEADER)! } : {}),
+    ...(headers.has(Header.brokers) ? { brokers: headers.get(Header.brokers)!.split(',').map(hostPort) } : {}),
   };
 }
 
@@ -185,4 +230,7 @@ export function writeContext(headers: Headers, ctx: InvocationContext, apiKey: n
   headers.set(Header.listener, `${host}:${ctx.listener.port}`);
   headers.set(Header.apiKey, String(apiKey));
   headers.set(Header.deadline, String(ctx.deadline));
+  if (ctx.sasl !== undefined) headers.set(SASL_STEP_HEADER, ctx.sasl);
+  if (ctx.brokers !== undefined && ctx.brokers.length > 0)
+    headers.set(Header.brokers, ctx.brokers.map(showHostPort).join(','));
 }

@@ -16,6 +16,7 @@
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { addGroup } from '../../shared/transactions/index.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
 import { stepTransaction } from '../transaction-state.js';
@@ -26,8 +27,16 @@ const PRODUCER_FENCED_MIN_VERSION = 2;
 export default defineFunction({
   apiKey: ApiKey.AddOffsetsToTxn,
   versions: [0, 4],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
     const answer = (errorCode: number) => ({ throttleTimeMs: 0, errorCode });
+    // KafkaApis.handleAddOffsetsToTxnRequest: WRITE on the transactional id, then READ on the group.
+    const checks = await access(env, ctx);
+    if (!checks.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, body.transactionalId)) {
+      return answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+    if (!checks.allows(AclOperation.READ, ResourceType.GROUP, body.groupId)) {
+      return answer(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    }
     if (body.transactionalId === '') return answer(ErrorCode.INVALID_REQUEST);
     try {
       const { result } = await stepTransaction(env, body.transactionalId, (current, now) =>

@@ -5,10 +5,14 @@
  * coordinator's handleAddPartitionsToTransaction / handleVerifyPartitionsInTransaction):
  * - v0-3 (clients): one transaction in the V3AndBelow fields, answered per
  *   partition in `resultsByTopicV3AndBelow`.
- * - v4+ (brokers in Kafka; served here to anyone, there are no ACLs): a batch
+ * - v4+ (brokers in Kafka; needs CLUSTER_ACTION on the cluster, else the
+ *   top-level error is CLUSTER_AUTHORIZATION_FAILED): a batch
  *   of transactions, each answered in `resultsByTransaction`; `verifyOnly`
  *   checks instead of adding: NONE for a partition in the transaction,
  *   TRANSACTION_ABORTABLE for one that is not.
+ * - v0-3 need WRITE on the transactional id (else every partition is
+ *   TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and WRITE on each topic (else
+ *   TOPIC_AUTHORIZATION_FAILED, the others OPERATION_NOT_ATTEMPTED).
  * - A partition of an unknown topic, or beyond its partition count, is
  *   UNKNOWN_TOPIC_OR_PARTITION and the transaction's other partitions
  *   OPERATION_NOT_ATTEMPTED; nothing is added.
@@ -29,6 +33,7 @@ import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { Init } from '../../shared/protocol/schema.js';
 import { addPartitions, type TxnPartition, verifyPartitions } from '../../shared/transactions/index.js';
+import { type Access, AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction, type FunctionEnv } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
 import { loadTransaction, stepTransaction } from '../transaction-state.js';
@@ -71,9 +76,20 @@ function resultsOf(partitions: readonly TxnPartition[], codeOf: (p: TxnPartition
   return topics;
 }
 
-async function answer(env: FunctionEnv, apiVersion: number, q: TxnQuery): Promise<TopicResults> {
+async function answer(env: FunctionEnv, apiVersion: number, q: TxnQuery, checks: Access): Promise<TopicResults> {
   const partitions = partitionsOf(q);
   const all = (code: number): TopicResults => resultsOf(partitions, () => code);
+  if (apiVersion < 4) {
+    if (!checks.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, q.transactionalId)) {
+      return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+    const writable = checks.allowed(AclOperation.WRITE, ResourceType.TOPIC, new Set(partitions.map((p) => p.topic)));
+    if (partitions.some((p) => !writable.has(p.topic))) {
+      return resultsOf(partitions, (p) =>
+        writable.has(p.topic) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      );
+    }
+  }
   if (q.transactionalId === '') return all(ErrorCode.INVALID_REQUEST);
   try {
     const topics = await env.meta.topics.getTopics([...new Set(partitions.map((p) => p.topic))]);
@@ -109,23 +125,32 @@ async function answer(env: FunctionEnv, apiVersion: number, q: TxnQuery): Promis
 export default defineFunction({
   apiKey: ApiKey.AddPartitionsToTxn,
   versions: [0, 5],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
+    const checks = await access(env, ctx);
     if (apiVersion >= 4) {
+      if (!checks.allowsCluster(AclOperation.CLUSTER_ACTION)) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [] };
+      }
       const resultsByTransaction = await Promise.all(
         body.transactions.map(async (t) => ({
           transactionalId: t.transactionalId,
-          topicResults: await answer(env, apiVersion, t),
+          topicResults: await answer(env, apiVersion, t, checks),
         })),
       );
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
     }
-    const resultsByTopicV3AndBelow = await answer(env, apiVersion, {
-      transactionalId: body.v3AndBelowTransactionalId,
-      producerId: body.v3AndBelowProducerId,
-      producerEpoch: body.v3AndBelowProducerEpoch,
-      verifyOnly: false,
-      topics: body.v3AndBelowTopics,
-    });
+    const resultsByTopicV3AndBelow = await answer(
+      env,
+      apiVersion,
+      {
+        transactionalId: body.v3AndBelowTransactionalId,
+        producerId: body.v3AndBelowProducerId,
+        producerEpoch: body.v3AndBelowProducerEpoch,
+        verifyOnly: false,
+        topics: body.v3AndBelowTopics,
+      },
+      checks,
+    );
     return { throttleTimeMs: 0, resultsByTopicV3AndBelow };
   },
 });

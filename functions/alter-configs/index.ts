@@ -27,6 +27,7 @@ import { ConfigResourceType } from '../../shared/config/config-resources.js';
 import type { AlterConfigsRequestAlterConfigsResource } from '../../shared/protocol/generated/alter-configs.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { type KafkaError, kafkaError } from '../admin-errors.js';
+import { AclOperation, access, configResourceError } from '../authorize.js';
 import {
   alterResponses,
   alterTopicConfigs,
@@ -42,11 +43,14 @@ import { defineFunction } from '../define.js';
 export default defineFunction({
   apiKey: 33,
   versions: [0, 2],
-  async handle({ body, env }) {
+  async handle({ body, env, ctx }) {
     const duplicates = duplicateResources(body.resources);
+    const checks = await access(env, ctx);
 
     const alter = async (r: AlterConfigsRequestAlterConfigsResource, i: number): Promise<KafkaError> => {
       if (duplicates.has(i)) return DUPLICATE_RESOURCE;
+      const refused = configResourceError(checks, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (refused !== ErrorCode.NONE) return kafkaError(refused, null);
       const names = r.configs.map((c) => c.name);
       if (hasDuplicates(names)) return DUPLICATE_KEYS;
       const nulls = nullValues(r.configs.filter((c) => c.value === null).map((c) => c.name));

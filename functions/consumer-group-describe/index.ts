@@ -14,15 +14,17 @@ import { describe, describeMissing, expire } from '../../shared/groups/consumer/
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import type { ConsumerGroupDescribeResponseDescribedGroup } from '../../shared/protocol/generated/consumer-group-describe.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
-import { GROUP_AUTHORIZED_OPERATIONS } from '../group-offsets.js';
 import { decodeStored } from '../group-state.js';
 import { storageFailure } from '../storage-failure.js';
 
 export default defineFunction({
   apiKey: ApiKey.ConsumerGroupDescribe,
   versions: [0, 0],
-  async handle({ body, env }) {
+  async handle({ body, env, ctx }) {
+    // KafkaApis.handleConsumerGroupDescribe: DESCRIBE per group.
+    const checks = await access(env, ctx);
     let groups: ConsumerGroupDescribeResponseDescribedGroup[];
     try {
       const states = await env.meta.groups.getMany([...new Set(body.groupIds)]);
@@ -45,8 +47,19 @@ export default defineFunction({
         errorMessage: 'The coordinator is not available.',
       }));
     }
+    groups = groups.map((g) =>
+      checks.allows(AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId)
+        ? g
+        : {
+            ...describeMissing(g.groupId),
+            errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+            errorMessage: 'Group authorization failed.',
+          },
+    );
     if (body.includeAuthorizedOperations) {
-      for (const g of groups) if (g.errorCode === ErrorCode.NONE) g.authorizedOperations = GROUP_AUTHORIZED_OPERATIONS;
+      for (const g of groups) {
+        if (g.errorCode === ErrorCode.NONE) g.authorizedOperations = checks.operations(ResourceType.GROUP, g.groupId);
+      }
     }
     return { throttleTimeMs: 0, groups };
   },

@@ -26,6 +26,7 @@ import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import type { ConsumerGroupHeartbeatResponse } from '../../shared/protocol/generated/consumer-group-heartbeat.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { uuidToString, ZERO_UUID } from '../../shared/protocol/primitives.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { clientHostOf, type StoredGroup, updateGroup } from '../group-state.js';
 import { storageFailure } from '../storage-failure.js';
@@ -57,6 +58,9 @@ export default defineFunction({
   apiKey: ApiKey.ConsumerGroupHeartbeat,
   versions: [0, 1],
   async handle({ apiVersion, body, clientId, ctx, env }) {
+    if (!(await access(env, ctx)).allows(AclOperation.READ, ResourceType.GROUP, body.groupId)) {
+      return errorResponse(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
+    }
     try {
       const topics = new Map<string, TopicInfo>(
         (await env.meta.topics.listTopics()).map((t) => [t.name, { id: t.id, partitions: t.partitions }]),

@@ -27,6 +27,7 @@ import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { Init } from '../../shared/protocol/schema.js';
 import type { TopicRecord } from '../../shared/storage/types.js';
 import { type KafkaError, kafkaError, storageError } from '../admin-errors.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { replicaListProblem } from '../replica-assignments.js';
 
@@ -49,8 +50,9 @@ function increaseProblem(name: string, current: number, count: number): string |
 export default defineFunction({
   apiKey: 37,
   versions: [0, 3],
-  async handle({ body, env }) {
+  async handle({ body, env, ctx }) {
     const log = env.log.child('create-partitions');
+    const checks = await access(env, ctx);
     const results: Result[] = [];
 
     const counts = new Map<string, number>();
@@ -73,7 +75,10 @@ export default defineFunction({
     for (const t of topics) {
       const topic = found.get(t.name) ?? null;
       let error: KafkaError | undefined;
-      if (topic === null) {
+      // KafkaApis.handleCreatePartitionsRequest: ALTER per topic, before existence.
+      if (!checks.allows(AclOperation.ALTER, ResourceType.TOPIC, t.name)) {
+        error = kafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'The topic authorization is failed.');
+      } else if (topic === null) {
         error = kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
       } else {
         const problem = increaseProblem(t.name, topic.partitions, t.count);

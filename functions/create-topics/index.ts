@@ -62,6 +62,7 @@ import type { TopicRecord } from '../../shared/storage/types.js';
 import { newTopicId } from '../../shared/topic-ids.js';
 import { hasCollisionChars, isValidTopicName, topicNameProblem, topicNamesCollide } from '../../shared/topic-names.js';
 import { type KafkaError, kafkaError, storageError } from '../admin-errors.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction, type FunctionEnv } from '../define.js';
 import { replicaListProblem } from '../replica-assignments.js';
 
@@ -202,8 +203,18 @@ function success(topic: TopicRecord, env: FunctionEnv): Result {
 export default defineFunction({
   apiKey: 19,
   versions: [0, 7],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
     const log = env.log.child('create-topics');
+    // KafkaApis.handleCreateTopicsRequest: CREATE on the cluster or on each topic; DESCRIBE_CONFIGS to see its configs.
+    const checks = await access(env, ctx);
+    const clusterCreate = checks.allowsCluster(AclOperation.CREATE);
+    const creatable = (name: string): boolean =>
+      clusterCreate || checks.allows(AclOperation.CREATE, ResourceType.TOPIC, name);
+    const created = (topic: TopicRecord): Result => {
+      const r = success(topic, env);
+      if (checks.allows(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, topic.name)) return r;
+      return { ...r, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, configs: [] };
+    };
     const validateOnly = apiVersion >= 1 && body.validateOnly;
 
     const counts = new Map<string, number>();
@@ -242,6 +253,10 @@ export default defineFunction({
     const errors = new Map<string, KafkaError>();
     let records = 0;
     for (const topic of candidates) {
+      if (!creatable(topic.name)) {
+        errors.set(topic.name, kafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+        continue;
+      }
       const plan = planTopic(topic, existing.get(topic.name) ?? null, collisionNames, env);
       if (isError(plan)) {
         errors.set(topic.name, plan);
@@ -271,14 +286,14 @@ export default defineFunction({
         createdAt: env.now(),
       };
       if (validateOnly) {
-        results.push(success(record, env));
+        results.push(created(record));
         continue;
       }
       try {
         const outcome = await env.meta.topics.createTopic(record);
         if (outcome.created) {
           log.info('created topic', { topic: record.name, id: record.id, partitions: record.partitions });
-          results.push(success(outcome.topic, env));
+          results.push(created(outcome.topic));
         } else {
           results.push(
             failed(topic.name, kafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`)),

@@ -13,6 +13,7 @@
 
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction, type FunctionEnv } from '../define.js';
 import { currentGroup } from '../group-offsets.js';
 import { storageFailure } from '../storage-failure.js';
@@ -38,10 +39,16 @@ async function deleteOne(env: FunctionEnv, groupId: string): Promise<number> {
 export default defineFunction({
   apiKey: ApiKey.DeleteGroups,
   versions: [0, 2],
-  async handle({ body, env }) {
+  async handle({ body, env, ctx }) {
+    // KafkaApis.handleDeleteGroupsRequest: DELETE per group.
+    const checks = await access(env, ctx);
     const results: { groupId: string; errorCode: number }[] = [];
     for (const groupId of new Set(body.groupsNames)) {
       let errorCode: number;
+      if (!checks.allows(AclOperation.DELETE, ResourceType.GROUP, groupId)) {
+        results.push({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
+        continue;
+      }
       try {
         errorCode = await deleteOne(env, groupId);
       } catch (e) {

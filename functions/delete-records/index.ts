@@ -22,6 +22,7 @@ import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { Init } from '../../shared/protocol/schema.js';
 import type { PartitionRef, TopicRecord } from '../../shared/storage/types.js';
 import { isInternalTopic } from '../../shared/topic-names.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
 import { hasCleanupPolicy, hasPartition, loadTopics } from '../topics.js';
@@ -34,7 +35,7 @@ type PartitionResult = Init<DeleteRecordsResponseDeleteRecordsPartitionResult>;
 export default defineFunction({
   apiKey: ApiKey.DeleteRecords,
   versions: [0, 2],
-  async handle({ body, env }) {
+  async handle({ body, env, ctx }) {
     const slots: { topic: string; request: DeleteRecordsRequestDeleteRecordsPartition; result: PartitionResult }[] = [];
     const topics = body.topics.map((t) => ({
       name: t.name,
@@ -61,9 +62,16 @@ export default defineFunction({
       return { throttleTimeMs: 0, topics };
     }
 
+    // KafkaApis.handleDeleteRecordsRequest: DELETE per topic, before existence.
+    const deletable = (await access(env, ctx)).allowed(
+      AclOperation.DELETE,
+      ResourceType.TOPIC,
+      new Set(slots.map((s) => s.topic)),
+    );
     await Promise.all(
       slots.map(async ({ topic: name, request, result }) => {
         const topic = records.get(name) ?? null;
+        if (!deletable.has(name)) return fail(result, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         if (topic === null || !hasPartition(topic, request.partitionIndex)) {
           return fail(result, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         }

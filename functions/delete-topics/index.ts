@@ -25,6 +25,7 @@ import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { ZERO_UUID } from '../../shared/protocol/primitives.js';
 import type { Init } from '../../shared/protocol/schema.js';
 import { type KafkaError, kafkaError, storageError } from '../admin-errors.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 
 type Result = Init<DeleteTopicsResponseDeletableTopicResult>;
@@ -38,8 +39,15 @@ const OK: KafkaError = { errorCode: ErrorCode.NONE, errorMessage: null };
 export default defineFunction({
   apiKey: 20,
   versions: [0, 6],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
     const log = env.log.child('delete-topics');
+    // ControllerApis.deleteTopics: DELETE on the cluster covers every topic; else DESCRIBE and DELETE per topic.
+    const checks = await access(env, ctx);
+    const clusterDelete = checks.allowsCluster(AclOperation.DELETE);
+    const describable = (name: string): boolean =>
+      clusterDelete || checks.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+    const deletable = (name: string): boolean =>
+      clusterDelete || checks.allows(AclOperation.DELETE, ResourceType.TOPIC, name);
     const results: Result[] = [];
 
     const names: string[] = [];
@@ -109,7 +117,10 @@ export default defineFunction({
       try {
         const topic = await env.meta.topics.getTopicById(id);
         if (topic === null) results.push(result(null, id, kafkaError(ErrorCode.UNKNOWN_TOPIC_ID)));
-        else toDelete.set(id, topic.name);
+        else if (!deletable(topic.name)) {
+          const name = describable(topic.name) ? topic.name : null;
+          results.push(result(name, id, kafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
+        } else toDelete.set(id, topic.name);
       } catch (e) {
         results.push(result(null, id, storageError(env, e, 'find topic by id')));
       }
@@ -126,8 +137,12 @@ export default defineFunction({
       }
       for (const name of names) {
         const topic = found.get(name) ?? null;
-        if (topic === null) {
+        if (!describable(name)) {
+          results.push(result(name, ZERO_UUID, kafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
+        } else if (topic === null) {
           results.push(result(name, ZERO_UUID, kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)));
+        } else if (!deletable(name)) {
+          results.push(result(name, topic.id, kafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
         } else if (toDelete.has(topic.id)) {
           toDelete.delete(topic.id);
           results.push(

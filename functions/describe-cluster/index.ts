@@ -6,15 +6,17 @@
  * v1 endpoint_type: this is a broker endpoint (1); asking it for controllers
  * (2) is MISMATCHED_ENDPOINT_TYPE and any other type UNSUPPORTED_ENDPOINT_TYPE;
  * v0 requests always mean brokers (Kafka's AuthHelper.computeDescribeClusterResponse).
- * Cluster authorized operations, when asked for, are every operation Kafka
- * supports on the cluster (no authorizer yet).
+ * Cluster authorized operations, when asked for, are those the authorizer
+ * grants on the cluster, 0 without DESCRIBE on it (every supported one
+ * without an authorizer), as AuthHelper.computeDescribeClusterResponse.
  */
 
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import type { DescribeClusterResponse } from '../../shared/protocol/generated/describe-cluster.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { Init } from '../../shared/protocol/schema.js';
-import { AUTHORIZED_OPERATIONS_OMITTED, brokerNode, CLUSTER_AUTHORIZED_OPERATIONS } from '../cluster.js';
+import { AclOperation, access, CLUSTER_NAME, ResourceType } from '../authorize.js';
+import { AUTHORIZED_OPERATIONS_OMITTED, brokerNode, brokerNodes } from '../cluster.js';
 import { defineFunction } from '../define.js';
 
 const EndpointType = { BROKER: 1, CONTROLLER: 2 } as const;
@@ -52,13 +54,16 @@ export default defineFunction({
       };
     }
     const node = brokerNode(env, ctx);
+    const checks = await access(env, ctx);
     return {
       ...base,
       controllerId: node.nodeId,
-      brokers: [{ brokerId: node.nodeId, host: node.host, port: node.port, rack: null }],
-      clusterAuthorizedOperations: body.includeClusterAuthorizedOperations
-        ? CLUSTER_AUTHORIZED_OPERATIONS
-        : AUTHORIZED_OPERATIONS_OMITTED,
+      brokers: brokerNodes(env, ctx).map((n) => ({ brokerId: n.nodeId, host: n.host, port: n.port, rack: null })),
+      clusterAuthorizedOperations: !body.includeClusterAuthorizedOperations
+        ? AUTHORIZED_OPERATIONS_OMITTED
+        : checks.allowsCluster(AclOperation.DESCRIBE)
+          ? checks.operations(ResourceType.CLUSTER, CLUSTER_NAME)
+          : 0,
     };
   },
 });

@@ -43,6 +43,7 @@ import type { Init } from '../../shared/protocol/schema.js';
 import type { TopicRecord } from '../../shared/storage/types.js';
 import { topicNameProblem } from '../../shared/topic-names.js';
 import { type KafkaError, kafkaError, storageError } from '../admin-errors.js';
+import { AclOperation, access, configResourceError } from '../authorize.js';
 import { defineFunction } from '../define.js';
 
 type Result = Init<DescribeConfigsResponseDescribeConfigsResult>;
@@ -51,7 +52,8 @@ type Entry = Init<DescribeConfigsResponseDescribeConfigsResourceResult>;
 export default defineFunction({
   apiKey: 32,
   versions: [0, 4],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
+    const checks = await access(env, ctx);
     const includeSynonyms = apiVersion >= 1 && body.includeSynonyms;
     const includeDocumentation = apiVersion >= 3 && body.includeDocumentation;
 
@@ -103,6 +105,9 @@ export default defineFunction({
         configs: [],
       });
       const name = resource.resourceName;
+      // ConfigHelper: DESCRIBE_CONFIGS on the topic, or on the cluster for broker resources, before anything else.
+      const refused = configResourceError(checks, AclOperation.DESCRIBE_CONFIGS, resource.resourceType, name);
+      if (refused !== ErrorCode.NONE) return failed(kafkaError(refused, null));
       switch (resource.resourceType) {
         case ConfigResourceType.TOPIC: {
           const problem = topicNameProblem(name);

@@ -19,16 +19,20 @@ import { describe, newClassicGroup } from '../../shared/groups/classic/index.js'
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import type { DescribeGroupsResponseDescribedGroup } from '../../shared/protocol/generated/describe-groups.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
-import { expireStored, GROUP_AUTHORIZED_OPERATIONS } from '../group-offsets.js';
+import { expireStored } from '../group-offsets.js';
 import { decodeStored } from '../group-state.js';
 import { storageFailure } from '../storage-failure.js';
 
 export default defineFunction({
   apiKey: ApiKey.DescribeGroups,
   versions: [0, 5],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
     const ids = body.groups;
+    // KafkaApis.handleDescribeGroupsRequest: DESCRIBE per group.
+    const checks = await access(env, ctx);
+    const describable = (id: string): boolean => checks.allows(AclOperation.DESCRIBE, ResourceType.GROUP, id);
     let groups: DescribeGroupsResponseDescribedGroup[];
     try {
       const states = await env.meta.groups.getMany([...new Set(ids)]);
@@ -50,8 +54,17 @@ export default defineFunction({
         groupState: '',
       }));
     }
+    groups = groups.map((g) =>
+      describable(g.groupId)
+        ? g
+        : { ...describe(null, g.groupId), errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupState: '' },
+    );
     if (apiVersion >= 3 && body.includeAuthorizedOperations) {
-      for (const g of groups) g.authorizedOperations = GROUP_AUTHORIZED_OPERATIONS;
+      for (const g of groups) {
+        if (g.errorCode !== ErrorCode.GROUP_AUTHORIZATION_FAILED) {
+          g.authorizedOperations = checks.operations(ResourceType.GROUP, g.groupId);
+        }
+      }
     }
     return { throttleTimeMs: 0, groups };
   },

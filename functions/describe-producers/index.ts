@@ -23,6 +23,7 @@ import { ErrorCode, errorInfo } from '../../shared/protocol/generated/error-code
 import type { Init } from '../../shared/protocol/schema.js';
 import type { PartitionRef, TopicRecord } from '../../shared/storage/types.js';
 import { topicNameProblem } from '../../shared/topic-names.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
 import { hasPartition, loadTopics } from '../topics.js';
@@ -32,7 +33,7 @@ type PartitionResponse = Init<DescribeProducersResponsePartitionResponse>;
 export default defineFunction({
   apiKey: ApiKey.DescribeProducers,
   versions: [0, 0],
-  async handle({ body, env }) {
+  async handle({ body, env, ctx }) {
     const topics: Init<DescribeProducersResponseTopicResponse>[] = [];
     const slots: { topic: string; partition: number; response: PartitionResponse }[] = [];
     for (const t of body.topics) {
@@ -67,10 +68,22 @@ export default defineFunction({
       return { throttleTimeMs: 0, topics };
     }
 
+    // KafkaApis.handleDescribeProducersRequest: READ per topic, after the name check, before existence.
+    const readable = (await access(env, ctx)).allowed(
+      AclOperation.READ,
+      ResourceType.TOPIC,
+      new Set(valid.map((s) => s.topic)),
+    );
     const live: { response: PartitionResponse; ref: PartitionRef }[] = [];
     for (const s of valid) {
       const topic = records.get(s.topic) ?? null;
-      if (topic === null) {
+      if (!readable.has(s.topic)) {
+        fail(
+          s.response,
+          ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          errorInfo.get(ErrorCode.TOPIC_AUTHORIZATION_FAILED)!.message,
+        );
+      } else if (topic === null) {
         fail(
           s.response,
           ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,

@@ -10,7 +10,9 @@
  * on. A cursor naming a topic the list lacks, or a negative partition, is
  * INVALID_REQUEST for every requested topic. Partitions: this node leads
  * each at epoch 0, alone in replicas and ISR, with empty ELR lists. Topic
- * authorized operations are every topic operation (no authorizer yet).
+ * authorized operations are those the authorizer grants (all without one).
+ * Topics without DESCRIBE are left out of an all-topics answer and
+ * TOPIC_AUTHORIZATION_FAILED when named.
  */
 
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
@@ -24,7 +26,8 @@ import { ZERO_UUID } from '../../shared/protocol/primitives.js';
 import type { Init } from '../../shared/protocol/schema.js';
 import type { TopicRecord } from '../../shared/storage/types.js';
 import { isInternalTopic, isValidTopicName } from '../../shared/topic-names.js';
-import { brokerNode, LEADER_EPOCH, TOPIC_AUTHORIZED_OPERATIONS } from '../cluster.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
+import { brokerNodes, LEADER_EPOCH, partitionLeader, TOPIC_AUTHORIZED_OPERATIONS } from '../cluster.js';
 import { defineFunction } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
 
@@ -38,7 +41,8 @@ export default defineFunction({
   apiKey: ApiKey.DescribeTopicPartitions,
   versions: [0, 0],
   async handle({ body, env, ctx }) {
-    const node = brokerNode(env, ctx);
+    const nodes = brokerNodes(env, ctx);
+    const checks = await access(env, ctx);
     const fetchAll = body.topics.length === 0;
     const cursor = body.cursor;
     const cursorName = cursor?.topicName ?? '';
@@ -89,6 +93,18 @@ export default defineFunction({
         break;
       }
       const topic = known.get(name) ?? null;
+      if (!checks.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name)) {
+        if (!fetchAll) {
+          topics.push({
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            name,
+            topicId: ZERO_UUID,
+            isInternal: false,
+            partitions: [],
+          });
+        }
+        continue;
+      }
       if (topic === null) {
         if (!fetchAll) {
           topics.push({
@@ -107,6 +123,7 @@ export default defineFunction({
       const upper = Math.min(topic.partitions, start + remaining);
       const partitions: PartitionResult[] = [];
       for (let i = start; i < upper; i++) {
+        const node = partitionLeader(nodes, topic.id, i);
         partitions.push({
           errorCode: ErrorCode.NONE,
           partitionIndex: i,
@@ -132,7 +149,11 @@ export default defineFunction({
       }
       remaining -= partitions.length;
     }
-    for (const t of topics) t.topicAuthorizedOperations = TOPIC_AUTHORIZED_OPERATIONS;
+    for (const t of topics) {
+      if (t.errorCode !== ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
+        t.topicAuthorizedOperations = checks.operations(ResourceType.TOPIC, t.name ?? '');
+      }
+    }
     return { throttleTimeMs: 0, topics, nextCursor };
   },
 });

@@ -16,6 +16,7 @@ import type { DescribeTransactionsResponseTransactionState } from '../../shared/
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { Init } from '../../shared/protocol/schema.js';
 import { decodeTransaction } from '../../shared/transactions/index.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
 
@@ -35,8 +36,10 @@ const failed = (transactionalId: string, errorCode: number): Answer => ({
 export default defineFunction({
   apiKey: ApiKey.DescribeTransactions,
   versions: [0, 0],
-  async handle({ body, env }) {
+  async handle({ body, env, ctx }) {
     const ids = body.transactionalIds;
+    // KafkaApis.handleDescribeTransactionsRequest: DESCRIBE on each id; only partitions of DESCRIBE-able topics.
+    const checks = await access(env, ctx);
     let stored: Map<string, { version: number; value: string } | null>;
     try {
       stored = await env.meta.transactions.getMany(ids.filter((id) => id !== ''));
@@ -48,6 +51,9 @@ export default defineFunction({
       };
     }
     const transactionStates = ids.map((id): Answer => {
+      if (!checks.allows(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id)) {
+        return failed(id, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      }
       if (id === '') return failed(id, ErrorCode.INVALID_REQUEST);
       const v = stored.get(id) ?? null;
       if (v === null) return failed(id, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
@@ -55,6 +61,7 @@ export default defineFunction({
       if (s.state === 'Dead') return failed(id, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
       const topics: { topic: string; partitions: number[] }[] = [];
       for (const p of s.partitions) {
+        if (!checks.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, p.topic)) continue;
         const last = topics[topics.length - 1];
         if (last !== undefined && last.topic === p.topic) last.partitions.push(p.partition);
         else topics.push({ topic: p.topic, partitions: [p.partition] });

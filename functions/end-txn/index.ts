@@ -22,6 +22,7 @@
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { endTransaction } from '../../shared/transactions/index.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
 import { completePrepared, stepTransaction } from '../transaction-state.js';
@@ -34,13 +35,16 @@ const TV2_MIN_VERSION = 5;
 export default defineFunction({
   apiKey: ApiKey.EndTxn,
   versions: [0, 5],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
     const answer = (errorCode: number, producerId = -1n, producerEpoch = -1) => ({
       throttleTimeMs: 0,
       errorCode,
       producerId,
       producerEpoch,
     });
+    if (!(await access(env, ctx)).allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, body.transactionalId)) {
+      return answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
     if (body.transactionalId === '') return answer(ErrorCode.INVALID_REQUEST);
     try {
       const { result, stored } = await stepTransaction(env, body.transactionalId, (current, now, newProducerId) =>

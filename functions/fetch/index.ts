@@ -53,6 +53,7 @@ import type {
 import type { Init } from '../../shared/protocol/schema.js';
 import { downConvertBatches } from '../../shared/records/convert.js';
 import type { IndexEntry, PartitionOffsets, PartitionRef, TopicRecord } from '../../shared/storage/types.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { type BrokerNode, brokerNode, currentLeaderEpochError, LEADER_EPOCH } from '../cluster.js';
 import { defineFunction } from '../define.js';
 import { isStorageFailure, storageFailure } from '../storage-failure.js';
@@ -138,13 +139,25 @@ export default defineFunction({
       resolved = null;
     }
 
+    // KafkaApis.handleFetchRequest: READ per topic, checked after an unknown topic id and before existence.
+    const checks = await access(env, ctx);
+    const names = body.topics.map((t, i) => (byId ? (resolved?.[i]?.name ?? null) : t.topic));
+    const readable = checks.allowed(
+      AclOperation.READ,
+      ResourceType.TOPIC,
+      names.filter((n) => n !== null),
+    );
+
     const requested: Requested[] = [];
     body.topics.forEach((t, topicIndex) => {
       const topic = resolved === null ? null : resolved[topicIndex]!;
+      const name = names[topicIndex] ?? null;
       for (const p of t.partitions) {
         let error: number = ErrorCode.NONE;
         if (resolved === null) error = ErrorCode.NOT_LEADER_OR_FOLLOWER;
-        else if (topic === null) error = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else if (topic === null && byId) error = ErrorCode.UNKNOWN_TOPIC_ID;
+        else if (name === null || !readable.has(name)) error = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        else if (topic === null) error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (!hasPartition(topic, p.partition)) error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (apiVersion < 10 && topicConfig(env, topic, 'compression.type') === 'zstd') {
           error = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;

@@ -16,6 +16,7 @@ import { heartbeat } from '../../shared/groups/classic/index.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { HeartbeatResponse } from '../../shared/protocol/generated/heartbeat.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { classicGroupConfig } from '../classic-group.js';
 import { defineFunction } from '../define.js';
 import { updateGroup } from '../group-state.js';
@@ -26,7 +27,10 @@ const answer = (errorCode: number): HeartbeatResponse => ({ throttleTimeMs: 0, e
 export default defineFunction({
   apiKey: ApiKey.Heartbeat,
   versions: [0, 4],
-  async handle({ apiVersion, body, env }): Promise<HeartbeatResponse> {
+  async handle({ apiVersion, body, env, ctx }): Promise<HeartbeatResponse> {
+    if (!(await access(env, ctx)).allows(AclOperation.READ, ResourceType.GROUP, body.groupId)) {
+      return answer(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    }
     if (body.groupId === '') return answer(ErrorCode.INVALID_GROUP_ID);
     const config = classicGroupConfig(env);
     const input = {

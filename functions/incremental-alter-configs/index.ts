@@ -40,6 +40,7 @@ import type {
   IncrementalAlterConfigsRequestAlterConfigsResource,
 } from '../../shared/protocol/generated/incremental-alter-configs.js';
 import { type KafkaError, kafkaError } from '../admin-errors.js';
+import { AclOperation, access, configResourceError } from '../authorize.js';
 import {
   alterResponses,
   alterTopicConfigs,
@@ -106,11 +107,14 @@ function loggerProblem(op: Op): KafkaError {
 export default defineFunction({
   apiKey: 44,
   versions: [0, 1],
-  async handle({ body, env }) {
+  async handle({ body, env, ctx }) {
     const duplicates = duplicateResources(body.resources);
+    const checks = await access(env, ctx);
 
     const alter = async (r: IncrementalAlterConfigsRequestAlterConfigsResource, i: number): Promise<KafkaError> => {
       if (duplicates.has(i)) return DUPLICATE_RESOURCE;
+      const refused = configResourceError(checks, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (refused !== ErrorCode.NONE) return kafkaError(refused, null);
       if (hasDuplicates(r.configs.map((c) => c.name))) return DUPLICATE_KEYS;
       const nulls = nullValues(
         r.configs.filter((c) => c.configOperation !== AlterConfigOp.DELETE && c.value === null).map((c) => c.name),

@@ -27,6 +27,7 @@
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { initProducerId, validTimeout } from '../../shared/transactions/index.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
 import { completePrepared, stepTransaction, transactionMaxTimeoutMs } from '../transaction-state.js';
@@ -43,13 +44,26 @@ const MAX_ROUNDS = 5;
 export default defineFunction({
   apiKey: ApiKey.InitProducerId,
   versions: [0, 5],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
     const refuse = (errorCode: number) => ({
       throttleTimeMs: 0,
       errorCode,
       producerId: NO_PRODUCER_ID,
       producerEpoch: NO_PRODUCER_EPOCH,
     });
+    // KafkaApis.handleInitProducerIdRequest, before any validation: WRITE on the transactional id, or for an
+    // idempotent producer IDEMPOTENT_WRITE on the cluster or WRITE on some topic.
+    const checks = await access(env, ctx);
+    if (body.transactionalId !== null) {
+      if (!checks.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, body.transactionalId)) {
+        return refuse(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      }
+    } else if (
+      !checks.allowsCluster(AclOperation.IDEMPOTENT_WRITE) &&
+      !checks.allowsAny(AclOperation.WRITE, ResourceType.TOPIC)
+    ) {
+      return refuse(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     if (apiVersion >= 3 && (body.producerId === NO_PRODUCER_ID) !== (body.producerEpoch === NO_PRODUCER_EPOCH)) {
       return refuse(ErrorCode.INVALID_REQUEST);
     }

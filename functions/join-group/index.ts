@@ -32,6 +32,7 @@ import type { JoinOutcome } from '../../shared/groups/classic/transitions.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { JoinGroupResponse } from '../../shared/protocol/generated/join-group.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { awaitClassicAnswer, classicGroupConfig, waitLimit } from '../classic-group.js';
 import { defineFunction } from '../define.js';
 import { clientHostOf, updateGroup } from '../group-state.js';
@@ -41,6 +42,9 @@ export default defineFunction({
   apiKey: ApiKey.JoinGroup,
   versions: [0, 9],
   async handle({ apiVersion, body, clientId, ctx, env }): Promise<JoinGroupResponse> {
+    if (!(await access(env, ctx)).allows(AclOperation.READ, ResourceType.GROUP, body.groupId)) {
+      return joinErrorResponse(ErrorCode.GROUP_AUTHORIZATION_FAILED, '', apiVersion);
+    }
     const config = classicGroupConfig(env);
     const input = {
       requestVersion: apiVersion,

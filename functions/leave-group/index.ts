@@ -15,6 +15,7 @@ import { leave } from '../../shared/groups/classic/index.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { LeaveGroupResponse } from '../../shared/protocol/generated/leave-group.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { classicGroupConfig } from '../classic-group.js';
 import { defineFunction } from '../define.js';
 import { updateGroup } from '../group-state.js';
@@ -25,7 +26,10 @@ const failed = (errorCode: number): LeaveGroupResponse => ({ throttleTimeMs: 0, 
 export default defineFunction({
   apiKey: ApiKey.LeaveGroup,
   versions: [0, 5],
-  async handle({ apiVersion, body, env }): Promise<LeaveGroupResponse> {
+  async handle({ apiVersion, body, env, ctx }): Promise<LeaveGroupResponse> {
+    if (!(await access(env, ctx)).allows(AclOperation.READ, ResourceType.GROUP, body.groupId)) {
+      return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    }
     if (body.groupId === '') return failed(ErrorCode.INVALID_GROUP_ID);
     const config = classicGroupConfig(env);
     const input = {

@@ -18,6 +18,7 @@ import { GROUP_STATE_NAMES } from '../../shared/groups/consumer/index.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { ListGroupsResponseListedGroup } from '../../shared/protocol/generated/list-groups.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { expireStored } from '../group-offsets.js';
 import { decodeStored } from '../group-state.js';
@@ -28,7 +29,10 @@ const lower = (values: readonly string[]): string[] => values.map((v) => v.trim(
 export default defineFunction({
   apiKey: ApiKey.ListGroups,
   versions: [0, 5],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
+    // KafkaApis.handleListGroupsRequest: every group with DESCRIBE on the cluster, else those with DESCRIBE on each.
+    const checks = await access(env, ctx);
+    const clusterDescribe = checks.allowsCluster(AclOperation.DESCRIBE);
     const statesFilter = apiVersion >= 4 ? body.statesFilter : [];
     const typesFilter = apiVersion >= 5 ? body.typesFilter : [];
     const states = lower(statesFilter);
@@ -61,6 +65,11 @@ export default defineFunction({
       storageFailure(env, e, 'list-groups');
       return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+    if (clusterDescribe) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      groups: groups.filter((g) => checks.allows(AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId)),
+    };
   },
 });

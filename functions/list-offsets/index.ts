@@ -37,6 +37,7 @@ import type {
 import type { Init } from '../../shared/protocol/schema.js';
 import { type DecodedRecord, decodeBatch } from '../../shared/records/records.js';
 import type { IndexEntry, PartitionOffsets, PartitionRef, TopicRecord } from '../../shared/storage/types.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { currentLeaderEpochError, LEADER_EPOCH } from '../cluster.js';
 import { defineFunction, type FunctionEnv } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
@@ -156,7 +157,7 @@ interface Slot {
 export default defineFunction({
   apiKey: ApiKey.ListOffsets,
   versions: [0, 10],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
     const nowMs = BigInt(env.now());
 
     const slots: Slot[] = [];
@@ -204,11 +205,20 @@ export default defineFunction({
       return { throttleTimeMs: 0, topics };
     }
 
-    // Refusals that need no offsets.
+    // Refusals that need no offsets; DESCRIBE per topic first (KafkaApis.handleListOffsetRequest).
+    const describable = (await access(env, ctx)).allowed(
+      AclOperation.DESCRIBE,
+      ResourceType.TOPIC,
+      new Set(slots.map((s) => s.topic)),
+    );
     const live: { slot: Slot; ref: PartitionRef }[] = [];
     for (const slot of slots) {
       const { request } = slot;
       const topic = records.get(slot.topic) ?? null;
+      if (!describable.has(slot.topic)) {
+        fail(slot, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        continue;
+      }
       if (apiVersion >= 1 && duplicates.has(`${slot.topic}\u0000${request.partitionIndex}`)) {
         fail(slot, ErrorCode.INVALID_REQUEST);
         continue;

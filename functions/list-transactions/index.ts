@@ -13,6 +13,7 @@
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { decodeTransaction, isTransactionStateName } from '../../shared/transactions/index.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
 
@@ -22,7 +23,9 @@ const BATCH = 100;
 export default defineFunction({
   apiKey: ApiKey.ListTransactions,
   versions: [0, 1],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
+    // KafkaApis.handleListTransactionsRequest: only the ids the requester may DESCRIBE.
+    const checks = await access(env, ctx);
     const unknownStateFilters = [...new Set(body.stateFilters.filter((s) => !isTransactionStateName(s)))];
     const states = new Set(body.stateFilters);
     const producerIds = new Set(body.producerIdFilters);
@@ -37,6 +40,7 @@ export default defineFunction({
           if (v === null) continue;
           const s = decodeTransaction(v.value);
           if (s.state === 'Dead') continue;
+          if (!checks.allows(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, transactionalId)) continue;
           if (producerIds.size > 0 && !producerIds.has(s.producerId)) continue;
           if (states.size > 0 && !states.has(s.state)) continue;
           if (duration >= 0n && now - BigInt(s.startTimestamp) <= duration) continue;

@@ -2,7 +2,9 @@
  * Metadata (API key 3), versions 0-12.
  *
  * Version notes:
- * - Brokers: one node, the configured node id at the address of the proxy
+ * - Brokers: every proxy of the fleet (`--advertised-proxies`), partition
+ *   leaders spread over them by topic id (functions/cluster.ts); without a
+ *   fleet, one node, the configured node id at the address of the proxy
  *   listener the client connected to (never a function's address), rack null.
  *   v1+ controller id: that node; v2+ cluster id.
  * - Topics: v0 an empty list means all topics; v1+ null means all topics and
@@ -17,9 +19,14 @@
  *   invalid, or collides with an existing topic ('.' versus '_'), is
  *   INVALID_TOPIC_EXCEPTION, which clients do not retry.
  * - v7+ leader epoch 0 for every partition; v5+ offline replicas, always empty.
- * - v8+ authorized operations: when asked for, every operation Kafka supports
- *   on a topic (v8+) or the cluster (v8-10), since there is no authorizer yet;
- *   otherwise Int.MinValue.
+ * - v8+ authorized operations: when asked for, the operations the authorizer
+ *   grants on a topic (v8+) or the cluster (v8-10; 0 without DESCRIBE on it),
+ *   every supported one without an authorizer; otherwise Int.MinValue.
+ * - Authorization (KafkaApis.handleTopicMetadataRequest): DESCRIBE per topic;
+ *   an all-topics listing omits the others, named ones are
+ *   TOPIC_AUTHORIZATION_FAILED (by id: null name, the id kept); auto-creation
+ *   needs CREATE on the cluster or on the topic, else
+ *   TOPIC_AUTHORIZATION_FAILED.
  * - v10+ topic ids. v10-11 must name topics (Kafka refuses null names and
  *   non-zero ids there with INVALID_REQUEST for every topic); v12 may ask by
  *   id alone, and an unknown id is UNKNOWN_TOPIC_ID with a null name. As in
@@ -38,26 +45,28 @@ import type { Init } from '../../shared/protocol/schema.js';
 import type { TopicRecord } from '../../shared/storage/types.js';
 import { newTopicId } from '../../shared/topic-ids.js';
 import { isInternalTopic, isValidTopicName, topicNamesCollide } from '../../shared/topic-names.js';
+import { AclOperation, access, CLUSTER_NAME, ResourceType } from '../authorize.js';
 import {
   AUTHORIZED_OPERATIONS_OMITTED,
   type BrokerNode,
   brokerNode,
-  CLUSTER_AUTHORIZED_OPERATIONS,
+  brokerNodes,
   LEADER_EPOCH,
-  TOPIC_AUTHORIZED_OPERATIONS,
+  partitionLeader,
 } from '../cluster.js';
 import { defineFunction, type FunctionEnv } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
 
 type TopicMetadata = Init<MetadataResponseMetadataResponseTopic>;
 
-/** A topic's partitions as Metadata reports them: this node leads all, alone in its ISR. */
+/** A topic's partitions as Metadata reports them: each led by one node of the fleet, alone in its ISR. */
 export function partitionMetadata(
   topic: TopicRecord,
-  node: BrokerNode,
+  nodes: readonly BrokerNode[],
 ): Init<MetadataResponseMetadataResponsePartition>[] {
   const partitions: Init<MetadataResponseMetadataResponsePartition>[] = [];
   for (let i = 0; i < topic.partitions; i++) {
+    const node = partitionLeader(nodes, topic.id, i);
     partitions.push({
       errorCode: ErrorCode.NONE,
       partitionIndex: i,
@@ -71,13 +80,13 @@ export function partitionMetadata(
   return partitions;
 }
 
-function topicMetadata(topic: TopicRecord, node: BrokerNode): TopicMetadata {
+function topicMetadata(topic: TopicRecord, nodes: readonly BrokerNode[]): TopicMetadata {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: topic.id,
     isInternal: isInternalTopic(topic.name),
-    partitions: partitionMetadata(topic, node),
+    partitions: partitionMetadata(topic, nodes),
   };
 }
 
@@ -112,15 +121,20 @@ export default defineFunction({
   versions: [0, 12],
   async handle({ apiVersion, body, env, ctx }) {
     const node = brokerNode(env, ctx);
+    const nodes = brokerNodes(env, ctx);
+    const checks = await access(env, ctx);
+    const describable = (name: string): boolean => checks.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
     const response: Init<MetadataResponse> = {
       throttleTimeMs: 0,
-      brokers: [node],
+      brokers: nodes,
       clusterId: env.config.clusterId,
       controllerId: node.nodeId,
       topics: [],
       clusterAuthorizedOperations:
         apiVersion >= 8 && apiVersion <= 10 && body.includeClusterAuthorizedOperations
-          ? CLUSTER_AUTHORIZED_OPERATIONS
+          ? checks.allowsCluster(AclOperation.DESCRIBE)
+            ? checks.operations(ResourceType.CLUSTER, CLUSTER_NAME)
+            : 0
           : AUTHORIZED_OPERATIONS_OMITTED,
     };
     const requested = body.topics;
@@ -140,7 +154,9 @@ export default defineFunction({
     const topics: TopicMetadata[] = [];
     if (allTopics) {
       // Without names there is no per-topic error to answer with: a storage failure fails the invocation.
-      for (const topic of await env.meta.topics.listTopics()) topics.push(topicMetadata(topic, node));
+      for (const topic of await env.meta.topics.listTopics()) {
+        if (describable(topic.name)) topics.push(topicMetadata(topic, nodes));
+      }
     } else {
       const ids =
         apiVersion >= 10 ? [...new Set(requested.map((t) => t.topicId).filter((id) => id !== ZERO_UUID))] : [];
@@ -149,7 +165,9 @@ export default defineFunction({
           const found = await Promise.all(ids.map((id) => env.meta.topics.getTopicById(id)));
           ids.forEach((id, i) => {
             const topic = found[i] ?? null;
-            topics.push(topic === null ? topicError(null, ErrorCode.UNKNOWN_TOPIC_ID, id) : topicMetadata(topic, node));
+            if (topic === null) topics.push(topicError(null, ErrorCode.UNKNOWN_TOPIC_ID, id));
+            else if (!describable(topic.name)) topics.push(topicError(null, ErrorCode.TOPIC_AUTHORIZATION_FAILED, id));
+            else topics.push(topicMetadata(topic, nodes));
           });
         } catch (e) {
           storageFailure(env, e, 'metadata topic lookup');
@@ -175,19 +193,26 @@ export default defineFunction({
             continue;
           }
           const topic = found.get(name) ?? null;
-          if (topic !== null) {
-            topics.push(topicMetadata(topic, node));
+          if (!describable(name)) {
+            topics.push(topicError(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          } else if (topic !== null) {
+            topics.push(topicMetadata(topic, nodes));
           } else if (!isValidTopicName(name)) {
             topics.push(topicError(name, ErrorCode.INVALID_TOPIC_EXCEPTION));
           } else if (!autoCreateAllowed) {
             topics.push(topicError(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+          } else if (
+            !checks.allowsCluster(AclOperation.CREATE) &&
+            !checks.allows(AclOperation.CREATE, ResourceType.TOPIC, name)
+          ) {
+            topics.push(topicError(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
           } else {
             try {
               const created = await autoCreate(env, name, existing);
               topics.push(
                 created === 'collides'
                   ? topicError(name, ErrorCode.INVALID_TOPIC_EXCEPTION)
-                  : topicMetadata(created, node),
+                  : topicMetadata(created, nodes),
               );
             } catch (e) {
               storageFailure(env, e, 'metadata auto-create');
@@ -200,7 +225,9 @@ export default defineFunction({
 
     if (apiVersion >= 8 && body.includeTopicAuthorizedOperations) {
       for (const t of topics) {
-        if (t.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID) t.topicAuthorizedOperations = TOPIC_AUTHORIZED_OPERATIONS;
+        if (t.errorCode === ErrorCode.UNKNOWN_TOPIC_ID || t.errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+          continue;
+        t.topicAuthorizedOperations = checks.operations(ResourceType.TOPIC, t.name ?? '');
       }
     }
     response.topics = topics;

@@ -42,6 +42,7 @@ import type {
 import type { Init } from '../../shared/protocol/schema.js';
 import type { CommittedOffset } from '../../shared/storage/groups.js';
 import type { TopicRecord } from '../../shared/storage/types.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { currentGroup, OFFSET_METADATA_MAX_LENGTH } from '../group-offsets.js';
 import type { StoredGroup } from '../group-state.js';
@@ -91,7 +92,7 @@ type ResponseTopic = Init<OffsetCommitResponseOffsetCommitResponseTopic>;
 export default defineFunction({
   apiKey: ApiKey.OffsetCommit,
   versions: [0, 9],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
     const response: Init<OffsetCommitResponse> = { throttleTimeMs: 0, topics: [] };
     const topics: ResponseTopic[] = body.topics.map((t) => ({ name: t.name, partitions: [] }));
     response.topics = topics;
@@ -101,6 +102,12 @@ export default defineFunction({
       });
       return response;
     };
+    // KafkaApis.handleOffsetCommitRequest: READ on the group, else every partition; READ per topic.
+    const checks = await access(env, ctx);
+    if (!checks.allows(AclOperation.READ, ResourceType.GROUP, body.groupId)) {
+      return answerAll(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    }
+    const readable = checks.allowed(AclOperation.READ, ResourceType.TOPIC, new Set(body.topics.map((t) => t.name)));
 
     let known: Map<string, TopicRecord | null>;
     try {
@@ -122,11 +129,16 @@ export default defineFunction({
       for (const p of t.partitions) {
         const slot = topics[ti]!.partitions!.length;
         const exists = record !== null && p.partitionIndex >= 0 && p.partitionIndex < record.partitions;
+        const allowed = readable.has(t.name);
         topics[ti]!.partitions!.push({
           partitionIndex: p.partitionIndex,
-          errorCode: exists ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorCode: !allowed
+            ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : exists
+              ? ErrorCode.NONE
+              : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         });
-        if (exists) pending.push({ topic: ti, slot, name: t.name, partition: p });
+        if (exists && allowed) pending.push({ topic: ti, slot, name: t.name, partition: p });
       }
     });
     if (pending.length === 0) return response;

@@ -22,6 +22,7 @@ import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../shared/protocol/generated/offset-delete.js';
 import type { Init } from '../../shared/protocol/schema.js';
 import type { TopicPartitionRef } from '../../shared/storage/groups.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction, type FunctionEnv } from '../define.js';
 import { classicSubscribedTopics, consumerSubscribedTopics, currentGroup } from '../group-offsets.js';
 import { storageFailure } from '../storage-failure.js';
@@ -36,11 +37,17 @@ const failed = (errorCode: number): Answer => ({ errorCode, throttleTimeMs: 0, t
 export default defineFunction({
   apiKey: ApiKey.OffsetDelete,
   versions: [0, 0],
-  async handle({ body, env }) {
+  async handle({ body, env, ctx }) {
+    // KafkaApis.handleOffsetDeleteRequest: DELETE on the group, READ per topic.
+    const checks = await access(env, ctx);
+    if (!checks.allows(AclOperation.DELETE, ResourceType.GROUP, body.groupId)) {
+      return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    }
+    const readable = checks.allowed(AclOperation.READ, ResourceType.TOPIC, new Set(body.topics.map((t) => t.name)));
     if (body.groupId === '') return failed(ErrorCode.INVALID_GROUP_ID);
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const answer = await deleteOnce(env, body);
+        const answer = await deleteOnce(env, body, readable);
         if (answer !== null) return answer;
       }
       throw new Error(`group ${body.groupId}: gave up after ${MAX_ATTEMPTS} conflicting changes`);
@@ -56,7 +63,11 @@ export default defineFunction({
  * condition that it has not changed since (a member may just have subscribed
  * to one of the topics); null when it did.
  */
-async function deleteOnce(env: FunctionEnv, body: OffsetDeleteRequest): Promise<Answer | null> {
+async function deleteOnce(
+  env: FunctionEnv,
+  body: OffsetDeleteRequest,
+  readable: ReadonlySet<string>,
+): Promise<Answer | null> {
   const { version, group } = await currentGroup(env, body.groupId);
   let subscribed: ReadonlySet<string> = new Set();
   if (group === null) {
@@ -81,7 +92,9 @@ async function deleteOnce(env: FunctionEnv, body: OffsetDeleteRequest): Promise<
       name: t.name,
       partitions: t.partitions.map(({ partitionIndex }) => {
         let errorCode: number = ErrorCode.NONE;
-        if (record === null || partitionIndex < 0 || partitionIndex >= record.partitions) {
+        if (!readable.has(t.name)) {
+          errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        } else if (record === null || partitionIndex < 0 || partitionIndex >= record.partitions) {
           errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         } else if (subscribed.has(t.name)) {
           errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;

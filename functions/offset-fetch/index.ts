@@ -21,6 +21,10 @@
  *   the top-level error code with no topics; v0-1 on every requested partition.
  *   Storage unreachable is COORDINATOR_NOT_AVAILABLE.
  * - v5+ leader epoch.
+ * - Authorization (KafkaApis.handleOffsetFetchRequest): DESCRIBE on the
+ *   group, else GROUP_AUTHORIZATION_FAILED as the group's error; DESCRIBE
+ *   per topic: all-partitions answers leave other topics out, named ones are
+ *   TOPIC_AUTHORIZATION_FAILED per partition with offset -1.
  */
 
 import type { ConsumerGroupState } from '../../shared/groups/consumer/index.js';
@@ -29,6 +33,7 @@ import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { OffsetFetchResponse } from '../../shared/protocol/generated/offset-fetch.js';
 import type { Init } from '../../shared/protocol/schema.js';
 import type { CommittedOffset, TopicPartitionRef } from '../../shared/storage/groups.js';
+import { type Access, AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction, type FunctionEnv } from '../define.js';
 import { expireStored } from '../group-offsets.js';
 import { decodeStored } from '../group-state.js';
@@ -111,12 +116,27 @@ async function fetchGroups(
   env: FunctionEnv,
   queries: readonly GroupQuery[],
   requireStable: boolean,
+  acl: Access,
 ): Promise<GroupAnswer[]> {
+  const describable = (topic: string): boolean => acl.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, topic);
+  const hideUnauthorized = (q: GroupQuery, answer: GroupAnswer): GroupAnswer => {
+    if (q.topics === null) return { ...answer, topics: answer.topics.filter((t) => describable(t.name)) };
+    for (const t of answer.topics) {
+      if (describable(t.name)) continue;
+      t.partitions = t.partitions.map((p) => ({
+        ...missing(p.partitionIndex),
+        errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      }));
+    }
+    return answer;
+  };
   const failed = (q: GroupQuery, code: number): GroupAnswer => ({ groupId: q.groupId, errorCode: code, topics: [] });
   try {
     const states = await env.meta.groups.getMany([...new Set(queries.map((q) => q.groupId))]);
     const now = env.now();
     const checks = queries.map((q) => {
+      if (!acl.allows(AclOperation.DESCRIBE, ResourceType.GROUP, q.groupId))
+        return ErrorCode.GROUP_AUTHORIZATION_FAILED;
       const stored = states.get(q.groupId) ?? null;
       if (stored === null) return ErrorCode.NONE;
       const group = expireStored(env, decodeStored(stored), now);
@@ -141,7 +161,7 @@ async function fetchGroups(
     return queries.map((q, i) => {
       if (checks[i] !== ErrorCode.NONE) return failed(q, checks[i]!);
       const unstable = new Set(staged[next]!.map((p) => `${p.partition}:${p.topic}`));
-      const answer = answerFor(q, offsets[next++] ?? []);
+      const answer = hideUnauthorized(q, answerFor(q, offsets[next++] ?? []));
       if (unstable.size === 0) return answer;
       for (const t of answer.topics) {
         for (const p of t.partitions) {
@@ -160,7 +180,8 @@ async function fetchGroups(
 export default defineFunction({
   apiKey: ApiKey.OffsetFetch,
   versions: [0, 9],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
+    const acl = await access(env, ctx);
     if (apiVersion >= 8) {
       const groups = await fetchGroups(
         env,
@@ -171,6 +192,7 @@ export default defineFunction({
           topics: g.topics,
         })),
         body.requireStable,
+        acl,
       );
       return { throttleTimeMs: 0, groups } satisfies Init<OffsetFetchResponse>;
     }
@@ -179,6 +201,7 @@ export default defineFunction({
       env,
       [{ groupId: body.groupId, memberId: null, memberEpoch: -1, topics }],
       apiVersion >= 7 && body.requireStable,
+      acl,
     );
     const response: Init<OffsetFetchResponse> = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: [] };
     if (answer === undefined) return response;

@@ -24,6 +24,7 @@ import type {
 } from '../../shared/protocol/generated/offset-for-leader-epoch.js';
 import type { Init } from '../../shared/protocol/schema.js';
 import type { PartitionOffsets, PartitionRef, TopicRecord } from '../../shared/storage/types.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { currentLeaderEpochError, LEADER_EPOCH } from '../cluster.js';
 import { defineFunction } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
@@ -46,7 +47,7 @@ export function endOffsetForEpoch(requested: number, at: PartitionOffsets): { ep
 export default defineFunction({
   apiKey: ApiKey.OffsetForLeaderEpoch,
   versions: [0, 4],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
     const slots: {
       topic: string;
       request: OffsetForLeaderEpochRequestOffsetForLeaderPartition;
@@ -77,9 +78,16 @@ export default defineFunction({
       return { throttleTimeMs: 0, topics };
     }
 
+    // KafkaApis.handleOffsetForLeaderEpochRequest: CLUSTER_ACTION (replicas) covers all, else DESCRIBE per topic.
+    const checks = await access(env, ctx);
+    const clusterAction = checks.allowsCluster(AclOperation.CLUSTER_ACTION);
     const live: { result: EpochEndOffset; requested: number; ref: PartitionRef }[] = [];
     for (const { topic: name, request, result } of slots) {
       const topic = records.get(name) ?? null;
+      if (!clusterAction && !checks.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name)) {
+        fail(result, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        continue;
+      }
       if (topic === null || !hasPartition(topic, request.partition)) {
         fail(result, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         continue;

@@ -68,6 +68,7 @@ import { validateProduceRecords } from '../../shared/records/validate.js';
 import { type RequestCheck, type SchemaValidationSettings, validatorFor } from '../../shared/schemas/validation.js';
 import { isSubjectNameStrategy, SubjectNameStrategy } from '../../shared/schemas/wire.js';
 import type { AppendBatch, BatchOutcome, PartitionRef, TopicRecord } from '../../shared/storage/types.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { brokerNode, LEADER_EPOCH } from '../cluster.js';
 import { CLOSE_CONNECTION, defineFunction, type FunctionEnv, NO_RESPONSE } from '../define.js';
 import { storageFailure } from '../storage-failure.js';
@@ -340,6 +341,14 @@ export default defineFunction({
       for (const s of slots) failed(s.response, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       return answer(slots.length > 0);
     }
+    // Kafka's KafkaApis.handleProduceRequest: WRITE on the transactional id fails the whole request, WRITE per topic.
+    const checks = await access(env, ctx);
+    const txnId = body.transactionalId;
+    if (txnId !== null && !checks.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId)) {
+      for (const s of slots) failed(s.response, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      return answer(slots.length > 0);
+    }
+    const writable = checks.allowed(AclOperation.WRITE, ResourceType.TOPIC, new Set(slots.map((s) => s.topic)));
 
     let topics: Map<string, TopicRecord | null>;
     try {
@@ -360,6 +369,11 @@ export default defineFunction({
     const awaitingSchemas: { batch: Accepted; topic: TopicRecord; settings: SchemaValidationSettings }[] = [];
     for (const s of slots) {
       const topic = topics.get(s.topic) ?? null;
+      if (!writable.has(s.topic)) {
+        failed(s.response, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        anyError = true;
+        continue;
+      }
       if (topic === null || !hasPartition(topic, s.index)) {
         failed(s.response, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         anyError = true;

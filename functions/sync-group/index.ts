@@ -25,6 +25,7 @@ import type { SyncOutcome } from '../../shared/groups/classic/transitions.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import type { SyncGroupResponse } from '../../shared/protocol/generated/sync-group.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { awaitClassicAnswer, classicGroupConfig, waitLimit } from '../classic-group.js';
 import { defineFunction } from '../define.js';
 import { updateGroup } from '../group-state.js';
@@ -34,6 +35,9 @@ export default defineFunction({
   apiKey: ApiKey.SyncGroup,
   versions: [0, 5],
   async handle({ apiVersion, body, ctx, env }): Promise<SyncGroupResponse> {
+    if (!(await access(env, ctx)).allows(AclOperation.READ, ResourceType.GROUP, body.groupId)) {
+      return syncErrorResponse(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    }
     if (body.groupId === '') return syncErrorResponse(ErrorCode.INVALID_GROUP_ID);
     const config = classicGroupConfig(env);
     const input = {

@@ -35,6 +35,7 @@ import type { Init } from '../../shared/protocol/schema.js';
 import type { CommittedOffset } from '../../shared/storage/groups.js';
 import type { TopicRecord } from '../../shared/storage/types.js';
 import { checkTxnOffsetCommit } from '../../shared/transactions/index.js';
+import { AclOperation, access, ResourceType } from '../authorize.js';
 import { defineFunction } from '../define.js';
 import { currentGroup, OFFSET_METADATA_MAX_LENGTH } from '../group-offsets.js';
 import type { StoredGroup } from '../group-state.js';
@@ -90,7 +91,7 @@ function groupCheck(
 export default defineFunction({
   apiKey: ApiKey.TxnOffsetCommit,
   versions: [0, 4],
-  async handle({ apiVersion, body, env }) {
+  async handle({ apiVersion, body, env, ctx }) {
     type Partition = { partitionIndex: number; errorCode: number };
     const topics: { name: string; partitions: Partition[] }[] = body.topics.map((t) => ({
       name: t.name,
@@ -103,6 +104,15 @@ export default defineFunction({
       });
       return response;
     };
+    // KafkaApis.handleTxnOffsetCommitRequest: WRITE on the transactional id, READ on the group, READ per topic.
+    const checks = await access(env, ctx);
+    if (!checks.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, body.transactionalId)) {
+      return answerAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+    if (!checks.allows(AclOperation.READ, ResourceType.GROUP, body.groupId)) {
+      return answerAll(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    }
+    const readable = checks.allowed(AclOperation.READ, ResourceType.TOPIC, new Set(body.topics.map((t) => t.name)));
 
     let known: Map<string, TopicRecord | null>;
     try {
@@ -117,12 +127,17 @@ export default defineFunction({
       const record = known.get(t.name) ?? null;
       for (const p of t.partitions) {
         const exists = record !== null && p.partitionIndex >= 0 && p.partitionIndex < record.partitions;
+        const allowed = readable.has(t.name);
         const answer = {
           partitionIndex: p.partitionIndex,
-          errorCode: exists ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorCode: !allowed
+            ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : exists
+              ? ErrorCode.NONE
+              : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         };
         topics[ti]!.partitions.push(answer);
-        if (!exists) continue;
+        if (!exists || !allowed) continue;
         pending.push({
           answer,
           offset: {

@@ -115,6 +115,12 @@ export interface Cluster {
   /** Where the (first) function app listens (HTTP). */
   functionsPort: number;
   proxy: Service;
+  /** Every proxy, the first being `proxy` ({@link ClusterOptions.proxies}). */
+  proxies: Service[];
+  /** Each proxy's Kafka address, in order. */
+  bootstraps: string[];
+  /** Each proxy's Prometheus `/metrics` URL, when {@link ClusterOptions.proxies} asked for a fleet. */
+  proxyMetricsUrls: string[];
   /** The function app's instances, which the proxy invokes in turn. */
   functions: Service[];
   /** The schema registry of each function instance, in order, when {@link ClusterOptions.registry} asked for it. */
@@ -133,6 +139,11 @@ export interface ClusterOptions {
   readonly logDir?: string;
   /** Each function process also serves the schema registry (`--registry-listen`), on its own port. */
   readonly registry?: boolean;
+  /**
+   * How many proxies front the functions (default 1). With more, each gets
+   * `--advertised-proxies` naming them all, and serves its metrics.
+   */
+  readonly proxies?: number;
 }
 
 /** An empty `~/.cache/kafkaless/logs/<name>` for a cluster's process logs ({@link ClusterOptions.logDir}). */
@@ -149,7 +160,13 @@ export async function startCluster(
   extraEnv: NodeJS.ProcessEnv = {},
   options: ClusterOptions = {},
 ): Promise<Cluster> {
-  const proxyPort = await freePort();
+  const proxyPorts: number[] = [];
+  const metricsPorts: number[] = [];
+  for (let i = 0; i < (options.proxies ?? 1); i++) {
+    proxyPorts.push(await freePort());
+    if ((options.proxies ?? 1) > 1) metricsPorts.push(await freePort());
+  }
+  const fleet = proxyPorts.map((port) => `127.0.0.1:${port}`);
   const functionsPorts: number[] = [];
   const registryPorts: number[] = [];
   for (let i = 0; i < (options.functionInstances ?? 1); i++) {
@@ -185,26 +202,42 @@ export async function startCluster(
       ),
   );
   const urls = functionsPorts.map((port) => `http://127.0.0.1:${port}`).join(',');
-  const proxy = new Service(
-    'proxy',
-    ['proxy', '--listen', `127.0.0.1:${proxyPort}`, '--functions', urls],
-    env,
-    /kafkaless proxy listening/,
-    undefined,
-    options.logDir === undefined ? undefined : join(options.logDir, 'proxy.log'),
+  const proxies = proxyPorts.map(
+    (port, i) =>
+      new Service(
+        i === 0 ? 'proxy' : `proxy #${i}`,
+        [
+          'proxy',
+          '--listen',
+          `127.0.0.1:${port}`,
+          '--functions',
+          urls,
+          ...(metricsPorts.length > 0
+            ? ['--advertised-proxies', fleet.join(','), '--metrics-listen', `127.0.0.1:${metricsPorts[i]}`]
+            : []),
+        ],
+        env,
+        /kafkaless proxy listening/,
+        undefined,
+        options.logDir === undefined ? undefined : join(options.logDir, i === 0 ? 'proxy.log' : `proxy-${i}.log`),
+      ),
   );
+  const proxy = proxies[0]!;
   await Promise.all(functions.map((f) => f.start()));
-  await proxy.start();
+  await Promise.all(proxies.map((p) => p.start()));
   const registryUrls = registryPorts.map((port) => `http://127.0.0.1:${port}`);
   return {
-    bootstrap: `127.0.0.1:${proxyPort}`,
+    bootstrap: fleet[0]!,
+    bootstraps: fleet,
+    proxyMetricsUrls: metricsPorts.map((port) => `http://127.0.0.1:${port}/metrics`),
     functionsPort: functionsPorts[0]!,
     proxy,
+    proxies,
     functions,
     registryUrls,
     registryUrl: registryUrls[0],
     async stop() {
-      await proxy.stop();
+      await Promise.all(proxies.map((p) => p.stop()));
       await Promise.all(functions.map((f) => f.stop()));
     },
   };

@@ -27,6 +27,7 @@ import {
 import type { InvocationContext } from '../../../shared/invocation.js';
 import { createLogger } from '../../../shared/log.js';
 import { ApiKey } from '../../../shared/protocol/generated/api-keys.js';
+import { MemoryNonceState, MemoryNonces } from '../../../shared/storage/memory/nonces.js';
 import type { BlobStore, MetaStore } from '../../../shared/storage/types.js';
 
 export interface FakeControl {
@@ -107,12 +108,12 @@ export function fakeFunctions(control: FakeControl, options: FakeAppOptions = {}
   return fns;
 }
 
-/** Storage the fake handlers never touch: enough for `/healthz` and for the app to start. */
+/** Storage the fake handlers never touch: enough for `/healthz`, the app to start, and nonce claims. */
 const NO_STORAGE = { ping: async () => {}, close: async () => {} };
 
 export function fakeEnv(): FunctionEnv {
   return {
-    meta: NO_STORAGE as unknown as MetaStore,
+    meta: { ...NO_STORAGE, nonces: new MemoryNonces(new MemoryNonceState(), () => {}) } as unknown as MetaStore,
     blobs: NO_STORAGE as unknown as BlobStore,
     config: { clusterId: 'fake-cluster', nodeId: 0, autoCreateTopics: false, defaultPartitions: 1, topicDefaults: {} },
     log: createLogger('fake-functions', () => {}),

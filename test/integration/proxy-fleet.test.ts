@@ -1,0 +1,98 @@
+/**
+ * Two proxies in front of the same function process (`--advertised-proxies`):
+ * kafkajs, bootstrapped from the first proxy alone, learns both from Metadata,
+ * produces to and consumes (with a group) a six-partition topic whose
+ * leadership is spread over them, and both proxies carry Produce and Fetch
+ * traffic, as their request counters show.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendsFromEnv } from '../support/backends.js';
+import { type Cluster, startCluster } from '../support/cluster.js';
+
+const PARTITIONS = 6;
+const COUNT = 600;
+
+let cluster: Cluster;
+
+beforeAll(async () => {
+  cluster = await startCluster(
+    backendsFromEnv(),
+    { KAFKALESS_GROUP_INITIAL_REBALANCE_DELAY_MS: '200' },
+    { proxies: 2 },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** Requests each proxy received, per API. */
+async function requestCounts(): Promise<Map<string, number>[]> {
+  return Promise.all(
+    cluster.proxyMetricsUrls.map(async (url) => {
+      const text = await (await fetch(url)).text();
+      const counts = new Map<string, number>();
+      for (const m of text.matchAll(/^kafkaless_proxy_requests_total\{api="(\w+)"\} (\d+)$/gm)) {
+        counts.set(m[1]!, Number(m[2]));
+      }
+      return counts;
+    }),
+  );
+}
+
+describe('two proxies in front of one fleet', () => {
+  it("lists both as brokers, spreads leadership, and both carry a real client's traffic", async () => {
+    const kafka = new Kafka({ brokers: [cluster.bootstraps[0]!], clientId: 'fleet', logLevel: logLevel.NOTHING });
+    const topic = `fleet-${randomBytes(4).toString('hex')}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+      const described = await admin.describeCluster();
+      expect(described.brokers.map((b) => `${b.host}:${b.port}`).sort()).toEqual([...cluster.bootstraps].sort());
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const leaders = new Set(metadata.topics[0]!.partitions.map((p) => p.leader));
+      expect(leaders.size).toBe(2);
+    } finally {
+      await admin.disconnect();
+    }
+
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const messages = Array.from({ length: COUNT }, (_, i) => ({ key: `k${i}`, value: `v${i}` }));
+    for (let i = 0; i < COUNT; i += 100) await producer.send({ topic, messages: messages.slice(i, i + 100) });
+    await producer.disconnect();
+
+    const consumer = kafka.consumer({ groupId: `g-${topic}`, sessionTimeout: 10_000 });
+    const seen = new Set<string>();
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`consumed ${seen.size} of ${COUNT}`)), 60_000);
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            seen.add(message.key!.toString());
+            if (seen.size >= COUNT) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+    await consumer.disconnect();
+    expect(seen.size).toBe(COUNT);
+
+    const counts = await requestCounts();
+    for (const c of counts) {
+      expect(c.get('Produce') ?? 0).toBeGreaterThan(0);
+      expect(c.get('Fetch') ?? 0).toBeGreaterThan(0);
+    }
+    // The first proxy, the bootstrap, alone saw the admin's topic creation.
+    expect(counts[0]!.get('CreateTopics')).toBeGreaterThan(0);
+  });
+});

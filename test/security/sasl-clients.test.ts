@@ -1,0 +1,225 @@
+/**
+ * Real clients over SASL_SSL on the full stack (`functions serve` and
+ * `proxy` processes on real Redis and SeaweedFS): Java kafka-clients 3.9,
+ * librdkafka (confluent-kafka-python 2.12) and kafkajs 2.2.4 each produce and
+ * consume with SCRAM-SHA-512; Java also creates a user through
+ * AlterUserScramCredentials (as kafka-configs.sh does) and runs as that user
+ * with SCRAM-SHA-256; librdkafka also with PLAIN (checked against the SCRAM
+ * credential). A wrong password gets SASL_AUTHENTICATION_FAILED in each
+ * client's own terms. The CA and certificates are made at test time.
+ */
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheRoot } from '../../infra/local/install.js';
+import { backendsFromEnv } from '../support/backends.js';
+import { type Cluster, startCluster } from '../support/cluster.js';
+import { javaCommand, mavenOfflineFirst } from '../support/maven.js';
+import { pythonWithConfluentKafka } from '../support/python.js';
+import { makeTestPki, type TestPki } from '../support/tls.js';
+
+const run = promisify(execFile);
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const JAVA_CACHE = join(cacheRoot(), 'security', 'java');
+const ADMIN = { user: 'admin', password: 'admin-secret' };
+const ALICE = { user: 'alice', password: 'alice-secret' };
+
+let pki: TestPki;
+let cluster: Cluster | undefined;
+
+async function javaJars(): Promise<void> {
+  if (existsSync(join(JAVA_CACHE, 'lib'))) return;
+  await mavenOfflineFirst(
+    'copying the Java client jars',
+    [`-Dsecurity.cache=${JAVA_CACHE}`, 'package'],
+    join(HERE, 'java'),
+  );
+}
+
+beforeAll(async () => {
+  pki = await makeTestPki();
+  await Promise.all([javaJars(), pythonWithConfluentKafka()]);
+  cluster = await startCluster(backendsFromEnv(), {
+    KAFKALESS_TLS_CERT: pki.serverCert,
+    KAFKALESS_TLS_KEY: pki.serverKey,
+    KAFKALESS_SASL_MECHANISMS: 'SCRAM-SHA-512,SCRAM-SHA-256,PLAIN',
+    KAFKALESS_SCRAM_USERS: `${ADMIN.user}:${ADMIN.password},${ALICE.user}:${ALICE.password}`,
+  });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+function bootstrap(): string {
+  if (cluster === undefined) throw new Error('no cluster');
+  return cluster.bootstrap;
+}
+
+const uniqueTopic = (label: string): string => `sasl-${label}-${Date.now().toString(36)}`;
+
+type Outcome = { consumed?: string[]; credentials?: unknown[]; error?: string; message?: string };
+
+async function java(args: string[]): Promise<Outcome> {
+  const { stdout } = await run(
+    javaCommand(),
+    ['-cp', join(JAVA_CACHE, 'lib', '*'), join(HERE, 'java', 'SaslClient.java'), ...args],
+    {
+      timeout: 180_000,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  const line = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as Outcome;
+}
+
+async function python(args: Record<string, unknown>): Promise<Outcome> {
+  const { stdout } = await run(
+    await pythonWithConfluentKafka(),
+    [join(HERE, 'python', 'sasl_client.py'), JSON.stringify(args)],
+    {
+      timeout: 180_000,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as Outcome;
+}
+
+function kafkajs(sasl: SASLOptions): Kafka {
+  return new Kafka({
+    clientId: 'sasl-kafkajs',
+    brokers: [bootstrap()],
+    ssl: { ca: [pki.caPem] },
+    sasl,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 1 },
+  });
+}
+
+const expected = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+describe('Java kafka-clients over SASL_SSL', () => {
+  it('produces and consumes with SCRAM-SHA-512', async () => {
+    const topic = uniqueTopic('java');
+    const out = await java([
+      'roundtrip',
+      bootstrap(),
+      'SCRAM-SHA-512',
+      ALICE.user,
+      ALICE.password,
+      pki.caCert,
+      topic,
+      '5',
+    ]);
+    expect(out).toEqual({ consumed: expected('java', 5) });
+  });
+
+  it('creates a user with AlterUserScramCredentials, then works as that user with SCRAM-SHA-256', async () => {
+    const added = await java([
+      'add-user',
+      bootstrap(),
+      'SCRAM-SHA-512',
+      ADMIN.user,
+      ADMIN.password,
+      pki.caCert,
+      'bob',
+      'bob-secret',
+      'SCRAM-SHA-256',
+    ]);
+    expect(added).toEqual({ credentials: [{ mechanism: 'SCRAM-SHA-256', iterations: 8192 }] });
+    const topic = uniqueTopic('java-bob');
+    const out = await java(['roundtrip', bootstrap(), 'SCRAM-SHA-256', 'bob', 'bob-secret', pki.caCert, topic, '3']);
+    expect(out).toEqual({ consumed: expected('java', 3) });
+  });
+
+  it('fails a wrong password with SaslAuthenticationException', async () => {
+    const out = await java([
+      'roundtrip',
+      bootstrap(),
+      'SCRAM-SHA-512',
+      ALICE.user,
+      'wrong',
+      pki.caCert,
+      uniqueTopic('java-bad'),
+      '1',
+    ]);
+    expect(out.error).toBe('SaslAuthenticationException');
+    expect(out.message).toContain(
+      'Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
+    );
+  });
+});
+
+describe('librdkafka (confluent-kafka-python) over SASL_SSL', () => {
+  const args = (mechanism: string, password: string, topic: string) => ({
+    bootstrap: bootstrap(),
+    mechanism,
+    user: ALICE.user,
+    password,
+    ca: pki.caCert,
+    topic,
+    count: 5,
+  });
+
+  it('produces and consumes with SCRAM-SHA-512', async () => {
+    expect(await python(args('SCRAM-SHA-512', ALICE.password, uniqueTopic('python')))).toEqual({
+      consumed: expected('python', 5),
+    });
+  });
+
+  it('produces and consumes with PLAIN', async () => {
+    expect(await python(args('PLAIN', ALICE.password, uniqueTopic('python-plain')))).toEqual({
+      consumed: expected('python', 5),
+    });
+  });
+
+  it('fails a wrong password with an authentication error', async () => {
+    const out = await python(args('SCRAM-SHA-512', 'wrong', uniqueTopic('python-bad')));
+    // librdkafka reports SASL_AUTHENTICATION_FAILED as its _AUTHENTICATION error with the broker's message.
+    expect(out.error).toBe('_AUTHENTICATION');
+    expect(out.message).toContain(
+      'SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
+    );
+  });
+});
+
+describe('kafkajs over SASL_SSL', () => {
+  it('produces and consumes with SCRAM-SHA-512', async () => {
+    const kafka = kafkajs({ mechanism: 'scram-sha-512', username: ALICE.user, password: ALICE.password });
+    const topic = uniqueTopic('kafkajs');
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: expected('kafkajs', 5).map((value) => ({ value })) });
+    await producer.disconnect();
+    const consumer = kafka.consumer({ groupId: `sasl-kafkajs-${topic}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const values: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`consumed only ${values.length}`)), 60_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          values.push(message.value?.toString() ?? '');
+          if (values.length === 5) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(values).toEqual(expected('kafkajs', 5));
+  });
+
+  it('fails a wrong password with KafkaJSSASLAuthenticationError', async () => {
+    const admin = kafkajs({ mechanism: 'scram-sha-512', username: ALICE.user, password: 'wrong' }).admin();
+    await expect(admin.connect()).rejects.toMatchObject({
+      name: 'KafkaJSSASLAuthenticationError',
+      message: expect.stringContaining('SASL SCRAM SHA512 authentication failed'),
+    });
+  });
+});
