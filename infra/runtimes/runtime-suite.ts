@@ -12,6 +12,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { HttpInvoker, startProxy } from '../../proxy/index.js';
 import { encodeRequest } from '../../shared/protocol/frame.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
+import { kcat } from '../../test/support/command.js';
 import { type Call, invocationContext, runKafkaScenario } from './kafka-scenario.js';
 
 export const SECRET = 'runtime-suite-secret';
@@ -82,24 +83,6 @@ function httpCall(invoker: HttpInvoker): Call {
     const res = await invoker.invoke(apiKey, frame, ctx);
     return { status: res.status, body: Buffer.concat(res.body) };
   };
-}
-
-/** Runs kcat against `bootstrap`; resolves with its stdout, rejects when it fails. */
-export function kcat(bootstrap: string, args: string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', ['-b', bootstrap, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kcat exited ${code}: ${err}`))));
-    child.stdin.end(input);
-  });
 }
 
 export interface RuntimeSuiteOptions {

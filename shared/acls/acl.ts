@@ -5,6 +5,8 @@
  * matches. Pure: no storage, no network.
  */
 
+import type { StoredAcl } from '../storage/acls.js';
+
 /** ResourceType codes. */
 export const ResourceType = {
   UNKNOWN: 0,
@@ -53,16 +55,8 @@ export const WILDCARD = '*';
 /** The principal every ACL for `User:*` applies to. */
 export const WILDCARD_PRINCIPAL = 'User:*';
 
-/** One ACL: a resource pattern and an access-control entry. */
-export interface AclBinding {
-  readonly resourceType: number;
-  readonly resourceName: string;
-  readonly patternType: number;
-  readonly principal: string;
-  readonly host: string;
-  readonly operation: number;
-  readonly permissionType: number;
-}
+/** One ACL: a resource pattern and an access-control entry, as the ACL store keeps it. */
+export type AclBinding = StoredAcl;
 
 /** What DescribeAcls and DeleteAcls select by; null fields match anything. */
 export interface AclBindingFilter {

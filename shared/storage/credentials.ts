@@ -29,8 +29,24 @@ export interface CredentialStore {
   ): Promise<boolean[]>;
 }
 
-/** Sorts by user, then mechanism. */
-export function byUserThenMechanism(a: StoredCredential, b: StoredCredential): number {
-  if (a.user !== b.user) return a.user < b.user ? -1 : 1;
-  return a.mechanism < b.mechanism ? -1 : a.mechanism > b.mechanism ? 1 : 0;
+/** How both stores key a credential: `<mechanism>:<user>` (a user name may hold colons, a mechanism not). */
+export function credentialField(user: string, mechanism: string): string {
+  return `${mechanism}:${user}`;
+}
+
+/** The credentials of `users` (all when null) among stored `[field, value]` entries, by user then mechanism. */
+export function credentialsOf(
+  entries: Iterable<readonly [string, string]>,
+  users: readonly string[] | null,
+): StoredCredential[] {
+  const wanted = users === null ? null : new Set(users);
+  const out: StoredCredential[] = [];
+  for (const [f, value] of entries) {
+    const colon = f.indexOf(':');
+    const user = f.slice(colon + 1);
+    if (wanted === null || wanted.has(user)) out.push({ user, mechanism: f.slice(0, colon), value });
+  }
+  return out.sort((a, b) =>
+    a.user !== b.user ? (a.user < b.user ? -1 : 1) : a.mechanism < b.mechanism ? -1 : a.mechanism > b.mechanism ? 1 : 0,
+  );
 }

@@ -12,12 +12,12 @@
  * a consumer starts, so what each Fetch returns does not depend on timing.
  */
 
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { Oracle } from '../oracle/oracle.js';
 import { startReferenceBroker } from '../reference/broker.js';
+import { kcat } from '../support/command.js';
 import { WireClient } from '../support/proxy/kafka-wire.js';
 import { writeCorpus } from './exchange.js';
 import { startRecorder } from './recorder.js';
@@ -160,33 +160,15 @@ async function javaScenario(bootstrap: string): Promise<void> {
   }
 }
 
-function run(command: string, args: readonly string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`)),
-    );
-    child.stdin.end(input ?? '');
-  });
-}
-
 /** librdkafka through kcat: metadata, a produce to an auto-created topic in each compression, a consume to the end. */
 async function kcatScenario(bootstrap: string): Promise<void> {
   const topic = 'differential-kcat';
   for (const compression of COMPRESSIONS) {
     const lines = Array.from({ length: 3 }, (_, i) => `${compression}-k${i}:${compression}-v${i}`).join('\n');
-    await run('kcat', ['-P', '-b', bootstrap, '-t', topic, '-K:', '-z', compression, '-X', 'linger.ms=50'], lines);
+    await kcat(bootstrap, ['-P', '-t', topic, '-K:', '-z', compression, '-X', 'linger.ms=50'], lines);
   }
-  await run('kcat', ['-L', '-b', bootstrap, '-t', topic]);
-  await run('kcat', ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q']);
+  await kcat(bootstrap, ['-L', '-t', topic]);
+  await kcat(bootstrap, ['-C', '-t', topic, '-o', 'beginning', '-e', '-q']);
 }
 
 const SCENARIOS: Readonly<Record<string, (bootstrap: string) => Promise<void>>> = {

@@ -6,13 +6,13 @@
  * complete, in order per partition, with identical keys, values and headers.
  */
 
-import { spawn } from 'node:child_process';
 import { CompressionCodecs, CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompressionCodec, compress, decompressOrThrow } from '../../shared/records/compression/index.js';
 import { Oracle } from '../oracle/oracle.js';
 import { backendsFromEnv } from '../support/backends.js';
 import { type Cluster, startCluster } from '../support/cluster.js';
+import { runCommand } from '../support/command.js';
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 type Codec = (typeof CODECS)[number];
@@ -88,26 +88,9 @@ async function expectJavaConsumerReads(topic: string, sent: Sent[], withHeaders 
   }
 }
 
-function run(cmd: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
-    child.stdin.end(input ?? '');
-  });
-}
-
 /** Reads a topic with kcat to the end and checks every record. */
 async function expectKcatReads(topic: string, sent: Sent[]): Promise<void> {
-  const out = await run('kcat', [
+  const out = await runCommand('kcat', [
     '-C',
     '-b',
     cluster.bootstrap,
@@ -164,7 +147,7 @@ describe('librdkafka (kcat) as producer', () => {
         ...s,
         headers: [{ key: 'source', value: 'kcat' }],
       }));
-      await run(
+      await runCommand(
         'kcat',
         ['-P', '-b', cluster.bootstrap, '-t', topic, '-K', ':', '-z', codec, '-H', 'source=kcat', '-X', 'acks=all'],
         `${sent.map((s) => `${s.key}:${s.value}`).join('\n')}\n`,

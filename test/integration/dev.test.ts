@@ -7,27 +7,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../support/cluster.js';
+import { kcat } from '../support/command.js';
 
 const BIN = fileURLToPath(new URL('../../bin/kafkaless.js', import.meta.url));
 let dev: ChildProcess;
 let bootstrap: string;
 let banner = '';
-
-function kcat(args: string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', ['-b', bootstrap, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kcat exited ${code}: ${err}`))));
-    child.stdin.end(input);
-  });
-}
 
 beforeAll(async () => {
   const port = await freePort();
@@ -51,10 +36,10 @@ afterAll(() => {
 
 it('says how to connect, and kcat produces to and consumes from it', async () => {
   expect(banner).toContain(`bootstrap.servers=${bootstrap}`);
-  expect(await kcat(['-L'])).toContain(`broker 0 at ${bootstrap}`);
+  expect(await kcat(bootstrap, ['-L'])).toContain(`broker 0 at ${bootstrap}`);
   const lines = Array.from({ length: 100 }, (_, i) => `k${i}:v${i}`);
-  await kcat(['-P', '-t', 'newcomer', '-K', ':'], `${lines.join('\n')}\n`);
-  const out = await kcat(['-C', '-t', 'newcomer', '-o', 'beginning', '-e', '-q', '-K', ':']);
+  await kcat(bootstrap, ['-P', '-t', 'newcomer', '-K', ':'], `${lines.join('\n')}\n`);
+  const out = await kcat(bootstrap, ['-C', '-t', 'newcomer', '-o', 'beginning', '-e', '-q', '-K', ':']);
   expect(out.trim().split('\n')).toEqual(lines);
 });
 

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, expect, inject, it } from 'vitest';
 import { allFunctions } from '../../../functions/registry.js';
 import { ApiKey, apis } from '../../../shared/protocol/generated/api-keys.js';
-import { kcat, type RunningServer, runtimeSuite, SECRET, startServer } from '../runtime-suite.js';
+import { kcat } from '../../../test/support/command.js';
+import { type RunningServer, runtimeSuite, SECRET, startServer } from '../runtime-suite.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/kafkaless.js', import.meta.url));
 

@@ -1,12 +1,12 @@
 /** The in-memory CredentialStore: `<mechanism>:<user>` → credential text, each method atomic. */
 
-import { byUserThenMechanism, type CredentialStore, type StoredCredential } from '../credentials.js';
+import { type CredentialStore, credentialField, credentialsOf, type StoredCredential } from '../credentials.js';
 
 export class MemoryCredentialState {
   readonly values = new Map<string, string>();
 }
 
-const field = (user: string, mechanism: string): string => `${mechanism}:${user}`;
+const field = credentialField;
 
 export class MemoryCredentials implements CredentialStore {
   constructor(
@@ -21,14 +21,7 @@ export class MemoryCredentials implements CredentialStore {
 
   async list(users: readonly string[] | null): Promise<StoredCredential[]> {
     this.open();
-    const wanted = users === null ? null : new Set(users);
-    const out: StoredCredential[] = [];
-    for (const [f, value] of this.s.values) {
-      const colon = f.indexOf(':');
-      const user = f.slice(colon + 1);
-      if (wanted === null || wanted.has(user)) out.push({ user, mechanism: f.slice(0, colon), value });
-    }
-    return out.sort(byUserThenMechanism);
+    return credentialsOf(this.s.values, users);
   }
 
   async alter(

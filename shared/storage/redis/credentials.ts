@@ -5,7 +5,7 @@
  * HGETALL. Mechanism names hold no colon, so the first colon splits a field.
  */
 
-import { byUserThenMechanism, type CredentialStore, type StoredCredential } from '../credentials.js';
+import { type CredentialStore, credentialField, credentialsOf, type StoredCredential } from '../credentials.js';
 import { StorageUnavailableError } from '../types.js';
 import type { RedisClient } from './cluster.js';
 import type { KeyLayout } from './keys.js';
@@ -15,7 +15,7 @@ export interface CredentialBackend {
   run<T>(what: string, op: (client: RedisClient) => Promise<T>): Promise<T>;
 }
 
-const field = (user: string, mechanism: string): string => `${mechanism}:${user}`;
+const field = credentialField;
 
 export class RedisCredentials implements CredentialStore {
   constructor(private readonly b: CredentialBackend) {}
@@ -26,14 +26,7 @@ export class RedisCredentials implements CredentialStore {
 
   async list(users: readonly string[] | null): Promise<StoredCredential[]> {
     const all = await this.b.run('credentials.list', (c) => c.hgetall(this.b.keys.credentials));
-    const wanted = users === null ? null : new Set(users);
-    const out: StoredCredential[] = [];
-    for (const [f, value] of Object.entries(all)) {
-      const colon = f.indexOf(':');
-      const user = f.slice(colon + 1);
-      if (wanted === null || wanted.has(user)) out.push({ user, mechanism: f.slice(0, colon), value });
-    }
-    return out.sort(byUserThenMechanism);
+    return credentialsOf(Object.entries(all), users);
   }
 
   async alter(
