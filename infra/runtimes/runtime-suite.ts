@@ -4,10 +4,15 @@
  * start it; the proxy's HttpInvoker drives a signed Kafka conversation
  * through it, with in-memory stores and with the local stack's Redis and
  * SeaweedFS; kcat goes through a proxy in front of it; SIGTERM lets a
- * long-polling Fetch finish before the process exits.
+ * long-polling Fetch finish before the process exits. Deno and Bun also run
+ * the functions' own test files, vitest and all, on themselves.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { HttpInvoker, startProxy } from '../../proxy/index.js';
 import { encodeRequest } from '../../shared/protocol/frame.js';
@@ -85,11 +90,81 @@ function httpCall(invoker: HttpInvoker): Call {
   };
 }
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** What vitest's JSON reporter says of one test file. */
+interface FileReport {
+  readonly name: string;
+  readonly status: string;
+  readonly assertionResults: readonly { readonly status: string }[];
+}
+
+/**
+ * Runs the functions' own test files (vitest's `unit` project under `functions/`) with `command`
+ * (the runtime's executable and its arguments before the script), and returns vitest's JSON report
+ * per file, by path from the repository's root. `functions/runtime.test.ts` checks the files really
+ * ran on `runtime`.
+ */
+async function runFunctionTests(
+  runtime: string,
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ files: Map<string, FileReport>; output: string }> {
+  const dir = await mkdtemp(join(tmpdir(), `kafkaless-${runtime}-functions-`));
+  const report = join(dir, 'report.json');
+  // The outer vitest's own variables would make the inner one think it is a worker.
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && !k.startsWith('KAFKALESS_')),
+  );
+  const vitest = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+  const vitestArgs = ['run', '--project', 'unit', 'functions/', '--reporter=json', `--outputFile=${report}`];
+  try {
+    const output = await new Promise<string>((resolve) => {
+      const child = spawn(command, [...args, vitest, ...vitestArgs], {
+        cwd: ROOT,
+        env: { ...base, NODE_ENV: 'test', KAFKALESS_TEST_RUNTIME: runtime, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
+      child.on('error', (e) => resolve(`${out}\n${e.message}`));
+      child.on('close', (code) => resolve(`${out}\nexit ${code}`));
+    });
+    const json = JSON.parse(await readFile(report, 'utf8').catch(() => '{"testResults":[]}')) as {
+      testResults: FileReport[];
+    };
+    return { files: new Map(json.testResults.map((f) => [relative(ROOT, f.name), f])), output };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every `*.test.ts` under `functions/`, by path from the repository's root. */
+async function functionTestFiles(): Promise<string[]> {
+  const entries = await readdir(join(ROOT, 'functions'), { recursive: true });
+  return entries
+    .filter((e) => e.endsWith('.test.ts'))
+    .map((e) => join('functions', e))
+    .sort();
+}
+
 export interface RuntimeSuiteOptions {
   /** Starts the runtime serving the function app, configured by `env` (`KAFKALESS_*`). */
   readonly start: (env: Record<string, string>) => Promise<RunningServer>;
   /** Whether zstd-napi loads in this runtime. */
   readonly zstd: boolean;
+  /**
+   * How this runtime runs a Node script (its executable and the arguments before the script), to run
+   * the functions' own test suite on it; and the environment it needs. Left out for Node itself,
+   * which runs that suite in the unit project.
+   */
+  readonly script?: () => Promise<{ command: string; args: readonly string[]; env?: Record<string, string> }>;
 }
 
 export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
@@ -141,6 +216,26 @@ export function runtimeSuite(name: string, options: RuntimeSuiteOptions): void {
       const prefix = `${name}-redis-${Date.now().toString(36)}`;
       await runKafkaScenario(httpCall(invoker(server.url)), { prefix, zstd: options.zstd });
     });
+
+    if (options.script !== undefined) {
+      const script = options.script;
+      it('passes every function test file', { timeout: 1_200_000 }, async () => {
+        const { command, args, env } = await script();
+        const [expected, { files, output }] = await Promise.all([
+          functionTestFiles(),
+          runFunctionTests(name, command, args, env ?? {}),
+        ]);
+        expect([...files.keys()].sort(), output.slice(-4000)).toEqual(expected);
+        for (const [file, result] of files) {
+          expect(result.status, `${file}\n${output.slice(-4000)}`).toBe('passed');
+          expect(result.assertionResults.length, file).toBeGreaterThan(0);
+          expect(
+            result.assertionResults.filter((t) => t.status !== 'passed'),
+            file,
+          ).toEqual([]);
+        }
+      });
+    }
 
     it('refuses unsigned invocations, and lets a long-polling Fetch finish on SIGTERM', async () => {
       const server = await start({ KAFKALESS_AUTO_CREATE_TOPICS: 'true' });

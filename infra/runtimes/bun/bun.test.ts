@@ -10,4 +10,6 @@ runtimeSuite('bun', {
   zstd: true,
   start: async (env) =>
     startServer(await installRuntime(BUN), ['run', MAIN], { KAFKALESS_FUNCTIONS_LISTEN: '127.0.0.1:0', ...env }),
+  // `--bun` runs vitest itself, and the workers it starts, on Bun rather than on the Node its shebang names.
+  script: async () => ({ command: await installRuntime(BUN), args: ['--bun'] }),
 });

@@ -8,13 +8,19 @@ import { runtimeSuite, startServer } from '../runtime-suite.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
+const DENO_ENV = { DENO_DIR: join(cacheRoot(), 'runtimes', 'deno-dir'), DENO_NO_UPDATE_CHECK: '1' };
+
 runtimeSuite('deno', {
   zstd: true,
   start: async (env) =>
     startServer(await installRuntime(DENO), ['run', '--allow-all', '--sloppy-imports', '--no-lock', '--quiet', MAIN], {
-      DENO_DIR: join(cacheRoot(), 'runtimes', 'deno-dir'),
-      DENO_NO_UPDATE_CHECK: '1',
+      ...DENO_ENV,
       KAFKALESS_FUNCTIONS_LISTEN: '127.0.0.1:0',
       ...env,
     }),
+  script: async () => ({
+    command: await installRuntime(DENO),
+    args: ['run', '--allow-all', '--no-lock', '--quiet'],
+    env: DENO_ENV,
+  }),
 });
