@@ -9,41 +9,22 @@
  * client's own terms. The CA and certificates are made at test time.
  */
 
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheRoot } from '../../infra/local/install.js';
 import { backendsFromEnv } from '../support/backends.js';
 import { type Cluster, startCluster } from '../support/cluster.js';
-import { javaCommand, mavenOfflineFirst } from '../support/maven.js';
-import { pythonWithConfluentKafka } from '../support/python.js';
 import { makeTestPki, type TestPki } from '../support/tls.js';
+import { java, prepareClients, python, uniqueTopic } from './clients.js';
 
-const run = promisify(execFile);
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-const JAVA_CACHE = join(cacheRoot(), 'security', 'java');
 const ADMIN = { user: 'admin', password: 'admin-secret' };
 const ALICE = { user: 'alice', password: 'alice-secret' };
 
 let pki: TestPki;
 let cluster: Cluster | undefined;
 
-async function javaJars(): Promise<void> {
-  if (existsSync(join(JAVA_CACHE, 'lib'))) return;
-  await mavenOfflineFirst(
-    'copying the Java client jars',
-    [`-Dsecurity.cache=${JAVA_CACHE}`, 'package'],
-    join(HERE, 'java'),
-  );
-}
-
 beforeAll(async () => {
   pki = await makeTestPki();
-  await Promise.all([javaJars(), pythonWithConfluentKafka()]);
+  await prepareClients();
   cluster = await startCluster(backendsFromEnv(), {
     KAFKALESS_TLS_CERT: pki.serverCert,
     KAFKALESS_TLS_KEY: pki.serverKey,
@@ -59,34 +40,6 @@ afterAll(async () => {
 function bootstrap(): string {
   if (cluster === undefined) throw new Error('no cluster');
   return cluster.bootstrap;
-}
-
-const uniqueTopic = (label: string): string => `sasl-${label}-${Date.now().toString(36)}`;
-
-type Outcome = { consumed?: string[]; credentials?: unknown[]; error?: string; message?: string };
-
-async function java(args: string[]): Promise<Outcome> {
-  const { stdout } = await run(
-    javaCommand(),
-    ['-cp', join(JAVA_CACHE, 'lib', '*'), join(HERE, 'java', 'SaslClient.java'), ...args],
-    {
-      timeout: 180_000,
-      maxBuffer: 16 * 1024 * 1024,
-    },
-  );
-  const line = stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as Outcome;
-}
-
-async function python(args: Record<string, unknown>): Promise<Outcome> {
-  const { stdout } = await run(
-    await pythonWithConfluentKafka(),
-    [join(HERE, 'python', 'sasl_client.py'), JSON.stringify(args)],
-    {
-      timeout: 180_000,
-    },
-  );
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as Outcome;
 }
 
 function kafkajs(sasl: SASLOptions): Kafka {

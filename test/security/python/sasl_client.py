@@ -2,7 +2,9 @@
 
 Usage: sasl_client.py '<json>' with bootstrap, mechanism, user, password,
 ca, topic, count. Produces `count` records, consumes them back, prints one
-JSON line: {"consumed": [...]} or {"error": <KafkaError name>, "message": ...}.
+JSON line: {"consumed": [...]} or {"error": <KafkaError name>, "message": ...},
+the error being the first a delivery report or the consumer's poll gave
+(of the latter, only authorization errors end the run).
 """
 
 import json
@@ -40,8 +42,12 @@ def main() -> None:
         if fatal:
             print(json.dumps({"error": fatal[0].name(), "message": fatal[0].str()}))
             return
-        if any(e is not None for e in delivered) or len(delivered) != args["count"]:
-            print(json.dumps({"error": "DELIVERY", "message": str(delivered or errors)}))
+        failed = [e for e in delivered if e is not None]
+        if failed:
+            print(json.dumps({"error": failed[0].name(), "message": failed[0].str()}))
+            return
+        if len(delivered) != args["count"]:
+            print(json.dumps({"error": "DELIVERY", "message": str(errors)}))
             return
         consumer = Consumer(
             {**common, "group.id": f"sasl-python-{args['topic']}", "auto.offset.reset": "earliest", "error_cb": on_error}
@@ -51,8 +57,14 @@ def main() -> None:
         deadline = time.time() + 60
         while len(values) < args["count"] and time.time() < deadline:
             msg = consumer.poll(0.5)
-            if msg is not None and msg.error() is None:
+            if msg is None:
+                continue
+            if msg.error() is None:
                 values.append(msg.value().decode())
+            elif msg.error().name().endswith("AUTHORIZATION_FAILED"):
+                consumer.close()
+                print(json.dumps({"error": msg.error().name(), "message": msg.error().str()}))
+                return
         consumer.close()
         print(json.dumps({"consumed": values}))
     except KafkaException as e:

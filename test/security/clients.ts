@@ -1,0 +1,58 @@
+/**
+ * The security tests' real clients: Java kafka-clients 3.9 (a single-file
+ * program, test/security/java/SaslClient.java, on the jars Maven copies into
+ * the cache) and librdkafka through confluent-kafka-python 2.12
+ * (test/security/python/sasl_client.py). Each prints one JSON line, an
+ * `Outcome`.
+ */
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { cacheRoot } from '../../infra/local/install.js';
+import { javaCommand, mavenOfflineFirst } from '../support/maven.js';
+import { pythonWithConfluentKafka } from '../support/python.js';
+
+const run = promisify(execFile);
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const JAVA_CACHE = join(cacheRoot(), 'security', 'java');
+
+/** What a client run printed: the values it consumed, the credentials it described, or the error it met. */
+export type Outcome = { consumed?: string[]; credentials?: unknown[]; error?: string; message?: string };
+
+/** Builds both clients (Maven copies the Java client's jars; the virtualenv gets confluent-kafka). */
+export async function prepareClients(): Promise<void> {
+  const jars = existsSync(join(JAVA_CACHE, 'lib'))
+    ? Promise.resolve()
+    : mavenOfflineFirst(
+        'copying the Java client jars',
+        [`-Dsecurity.cache=${JAVA_CACHE}`, 'package'],
+        join(HERE, 'java'),
+      );
+  await Promise.all([jars, pythonWithConfluentKafka()]);
+}
+
+/** Runs SaslClient.java with `args` (see its header for the modes). */
+export async function java(args: readonly string[]): Promise<Outcome> {
+  const { stdout } = await run(
+    javaCommand(),
+    ['-cp', join(JAVA_CACHE, 'lib', '*'), join(HERE, 'java', 'SaslClient.java'), ...args],
+    { timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as Outcome;
+}
+
+/** Runs sasl_client.py with `args` (see its docstring). */
+export async function python(args: Record<string, unknown>): Promise<Outcome> {
+  const { stdout } = await run(
+    await pythonWithConfluentKafka(),
+    [join(HERE, 'python', 'sasl_client.py'), JSON.stringify(args)],
+    { timeout: 180_000 },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as Outcome;
+}
+
+/** A topic name of its own for each test. */
+export const uniqueTopic = (label: string): string => `sasl-${label}-${Date.now().toString(36)}`;
