@@ -12,8 +12,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { cacheRoot } from '../../infra/local/install.js';
+import { backendsFromEnv } from '../support/backends.js';
+import { type Cluster, startCluster } from '../support/cluster.js';
 import { javaCommand, mavenOfflineFirst } from '../support/maven.js';
 import { pythonWithConfluentKafka } from '../support/python.js';
+import { makeTestPki, type TestPki } from '../support/tls.js';
 
 const run = promisify(execFile);
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -23,7 +26,7 @@ const JAVA_CACHE = join(cacheRoot(), 'security', 'java');
 export type Outcome = { consumed?: string[]; credentials?: unknown[]; error?: string; message?: string };
 
 /** Builds both clients (Maven copies the Java client's jars; the virtualenv gets confluent-kafka). */
-export async function prepareClients(): Promise<void> {
+async function prepareClients(): Promise<void> {
   const jars = existsSync(join(JAVA_CACHE, 'lib'))
     ? Promise.resolve()
     : mavenOfflineFirst(
@@ -52,6 +55,33 @@ export async function python(args: Record<string, unknown>): Promise<Outcome> {
     { timeout: 180_000 },
   );
   return JSON.parse(stdout.trim().split('\n').pop() ?? '') as Outcome;
+}
+
+/** A SCRAM user and its password. */
+export interface User {
+  readonly user: string;
+  readonly password: string;
+}
+
+/**
+ * Makes a CA and the proxy's certificate, builds the clients, and starts the full stack on the local
+ * Redis and SeaweedFS with a SASL_SSL listener offering `mechanisms`, `users` as its SCRAM users, and
+ * `env` besides.
+ */
+export async function startSaslStack(
+  mechanisms: string,
+  users: readonly User[],
+  env: Record<string, string> = {},
+): Promise<{ pki: TestPki; cluster: Cluster }> {
+  const [pki] = await Promise.all([makeTestPki(), prepareClients()]);
+  const cluster = await startCluster(backendsFromEnv(), {
+    KAFKALESS_TLS_CERT: pki.serverCert,
+    KAFKALESS_TLS_KEY: pki.serverKey,
+    KAFKALESS_SASL_MECHANISMS: mechanisms,
+    KAFKALESS_SCRAM_USERS: users.map((u) => `${u.user}:${u.password}`).join(','),
+    ...env,
+  });
+  return { pki, cluster };
 }
 
 /** A topic name of its own for each test. */

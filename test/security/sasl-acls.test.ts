@@ -19,10 +19,9 @@ import {
   ResourcePatternTypes,
 } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendsFromEnv } from '../support/backends.js';
-import { type Cluster, startCluster } from '../support/cluster.js';
-import { makeTestPki, type TestPki } from '../support/tls.js';
-import { java, prepareClients, python, uniqueTopic } from './clients.js';
+import type { Cluster } from '../support/cluster.js';
+import type { TestPki } from '../support/tls.js';
+import { java, python, startSaslStack, type User, uniqueTopic } from './clients.js';
 
 const ADMIN = { user: 'admin', password: 'admin-secret' };
 const CAROL = { user: 'carol', password: 'carol-secret' };
@@ -32,7 +31,7 @@ let pki: TestPki;
 let cluster: Cluster | undefined;
 let admin: Admin;
 
-function kafkajs(user: { user: string; password: string }): Kafka {
+function kafkajs(user: User): Kafka {
   if (cluster === undefined) throw new Error('the cluster did not start');
   return new Kafka({
     clientId: `sasl-acls-${user.user}`,
@@ -45,16 +44,10 @@ function kafkajs(user: { user: string; password: string }): Kafka {
 }
 
 beforeAll(async () => {
-  pki = await makeTestPki();
-  await prepareClients();
-  cluster = await startCluster(backendsFromEnv(), {
-    KAFKALESS_TLS_CERT: pki.serverCert,
-    KAFKALESS_TLS_KEY: pki.serverKey,
-    KAFKALESS_SASL_MECHANISMS: MECHANISM,
-    KAFKALESS_SCRAM_USERS: `${ADMIN.user}:${ADMIN.password},${CAROL.user}:${CAROL.password}`,
+  ({ pki, cluster } = await startSaslStack(MECHANISM, [ADMIN, CAROL], {
     KAFKALESS_AUTHORIZER: 'acl',
     KAFKALESS_SUPER_USERS: `User:${ADMIN.user}`,
-  });
+  }));
   admin = kafkajs(ADMIN).admin();
   await admin.connect();
 });

@@ -11,10 +11,9 @@
 
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendsFromEnv } from '../support/backends.js';
-import { type Cluster, startCluster } from '../support/cluster.js';
-import { makeTestPki, type TestPki } from '../support/tls.js';
-import { java, prepareClients, python, uniqueTopic } from './clients.js';
+import type { Cluster } from '../support/cluster.js';
+import type { TestPki } from '../support/tls.js';
+import { java, python, startSaslStack, uniqueTopic } from './clients.js';
 
 const ADMIN = { user: 'admin', password: 'admin-secret' };
 const ALICE = { user: 'alice', password: 'alice-secret' };
@@ -23,14 +22,7 @@ let pki: TestPki;
 let cluster: Cluster | undefined;
 
 beforeAll(async () => {
-  pki = await makeTestPki();
-  await prepareClients();
-  cluster = await startCluster(backendsFromEnv(), {
-    KAFKALESS_TLS_CERT: pki.serverCert,
-    KAFKALESS_TLS_KEY: pki.serverKey,
-    KAFKALESS_SASL_MECHANISMS: 'SCRAM-SHA-512,SCRAM-SHA-256,PLAIN',
-    KAFKALESS_SCRAM_USERS: `${ADMIN.user}:${ADMIN.password},${ALICE.user}:${ALICE.password}`,
-  });
+  ({ pki, cluster } = await startSaslStack('SCRAM-SHA-512,SCRAM-SHA-256,PLAIN', [ADMIN, ALICE]));
 });
 
 afterAll(async () => {
