@@ -115,8 +115,10 @@ export function joinResult(
       // SyncGroup then gets REBALANCE_IN_PROGRESS and it rejoins with this id. An error here would cost
       // a client that got the id from MEMBER_ID_REQUIRED its id (kafkajs rejoins without one), and the
       // rebalance would wait out the abandoned member's session.
+      // Its leader too: the one that generation's other members were told, even if it left since.
       const response = joinSuccessResponse(group, memberId, requestVersion, {
-        withMembers: group.leaderId === memberId,
+        withMembers: group.generationLeaderId === memberId,
+        leader: group.generationLeaderId ?? '',
       });
       // The leader gets that generation's members: those added since are new.
       const inGeneration = new Set(group.members.filter((each) => !each.isNew).map((each) => each.memberId));

@@ -68,6 +68,12 @@ export interface ClassicGroup {
   protocolType: string | null;
   protocolName: string | null;
   leaderId: string | null;
+  /**
+   * The leader this generation's JoinGroup responses named. `leaderId` moves on at once when that
+   * member leaves, while the next rebalance prepares; a member answered late for this generation
+   * must still be told the leader the others were told.
+   */
+  generationLeaderId: string | null;
   /** In the order they were added; a removed leader is replaced by the first. */
   members: ClassicMember[];
   pendingMembers: PendingMember[];
@@ -113,6 +119,7 @@ export function newClassicGroup(groupId: string, now: number): ClassicGroup {
     protocolType: null,
     protocolName: null,
     leaderId: null,
+    generationLeaderId: null,
     members: [],
     pendingMembers: [],
     staticMembers: {},
@@ -170,6 +177,8 @@ export function decodeGroup(text: string): ClassicGroup {
   const { format: _format, kind: _kind, members, ...rest } = stored;
   return {
     ...rest,
+    // Values stored before the field existed: the current leader is the best guess.
+    generationLeaderId: (rest as { generationLeaderId?: string | null }).generationLeaderId ?? rest.leaderId,
     members: members.map((m) => ({
       ...m,
       protocols: m.protocols.map((p) => ({ name: p.name, metadata: fromBase64(p.metadata) })),

@@ -376,6 +376,35 @@ group('JoinGroup', () => {
     });
   });
 
+  it('tells a member answered late the leader its generation named, even after that leader left', () => {
+    const { h, a, b, generation } = stableGroupOfTwo();
+    h.join({ memberId: a });
+    h.join({ memberId: b });
+    expect(h.state.state).toBe('CompletingRebalance');
+    expect(h.joined(a)).toMatchObject({ generationId: generation + 1, leader: a });
+    // a leaves before b read its answer: b becomes the group's leader for the next rebalance, but the
+    // generation it was answered for was a's, and b gets no member list.
+    h.leave({ members: [{ memberId: a, groupInstanceId: null, reason: null }] });
+    expect(h.state.state).toBe('PreparingRebalance');
+    expect(h.state.leaderId).toBe(b);
+    expect(h.joinResult(b)).toMatchObject({
+      errorCode: ErrorCode.NONE,
+      generationId: generation + 1,
+      leader: a,
+      members: [],
+    });
+    // The next generation names b.
+    h.join({ memberId: b });
+    expect(h.joined(b)).toMatchObject({ generationId: generation + 2, leader: b });
+  });
+
+  it('reads a group stored without its generation leader as led by its current leader', () => {
+    const { h, a } = stableGroupOfTwo();
+    const stored = JSON.parse(encodeGroup(h.state)) as Record<string, unknown>;
+    delete stored.generationLeaderId;
+    expect(decodeGroup(JSON.stringify(stored)).generationLeaderId).toBe(a);
+  });
+
   it('answers a new member whose first generation was overtaken before it read the answer (delay 0), so it keeps its id', () => {
     // group.initial.rebalance.delay.ms = 0: the first member's join completes generation 1 alone,
     // while the others' ids are still pending; their joins start the next rebalance at once.

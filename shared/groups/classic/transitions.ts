@@ -288,6 +288,7 @@ function completeJoin(group: ClassicGroup, t: number): void {
   }
   group.generationId += 1;
   group.pendingSyncMembers = [];
+  group.generationLeaderId = group.members.length === 0 ? null : group.leaderId;
   if (group.members.length === 0) {
     group.protocolName = null;
     transitionTo(group, 'Empty', t);
