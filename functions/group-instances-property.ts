@@ -36,13 +36,14 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Hono } from 'hono';
-import { type ClassicGroup, expire } from '../shared/groups/classic/index.js';
+import { type ClassicGroup, decodeGroup, expire, isClassicGroupValue } from '../shared/groups/classic/index.js';
 import { createLogger } from '../shared/log.js';
 import { decodeResponse, encodeRequest } from '../shared/protocol/frame.js';
 import { ApiKey, type ApiMessages, apis } from '../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../shared/protocol/generated/error-codes.js';
 import type { JoinGroupResponse } from '../shared/protocol/generated/join-group.js';
 import type { Init } from '../shared/protocol/schema.js';
+import type { GroupStore } from '../shared/storage/groups.js';
 import { MemoryBlobStore } from '../shared/storage/memory/blobs.js';
 import type { MetaStore } from '../shared/storage/types.js';
 import { newTopicId } from '../shared/topic-ids.js';
@@ -94,6 +95,8 @@ export interface PropertyStats {
 const SLOTS = 6;
 /** Slots whose members are static (group.instance.id `inst-<slot>`). */
 const STATIC_SLOTS = new Set([0, 2, 4]);
+/** How many group writes a run's journal keeps. */
+const JOURNAL_LINES = 120;
 const TOPIC = 'orders';
 const PARTITIONS = 7;
 const SESSION_TIMEOUT_MS = 6000;
@@ -177,6 +180,42 @@ class Clock {
 interface Instance {
   readonly env: FunctionEnv;
   readonly app: Hono;
+}
+
+/** A stored group value in brief, for the journal. */
+function briefly(value: string | null): string {
+  if (value === null) return 'deleted';
+  if (!isClassicGroupValue(value)) return 'not a classic group';
+  const g = decodeGroup(value);
+  const members = g.members.map((m) => m.groupInstanceId ?? m.memberId).join(',');
+  return `${g.state} gen ${g.generationId} leader ${g.leaderId} members [${members}] pending sync [${g.pendingSyncMembers.length}]`;
+}
+
+/**
+ * `meta` with its group writes recorded in `journal` (when each started and ended, by which instance,
+ * from which version, with what outcome), the evidence printed beside a violation.
+ */
+function journaled(meta: MetaStore, index: number, clock: Clock, journal: string[]): MetaStore {
+  const record = (line: string): void => {
+    journal.push(line);
+    if (journal.length > JOURNAL_LINES) journal.splice(0, journal.length - JOURNAL_LINES);
+  };
+  const store = meta.groups;
+  const groups: GroupStore = Object.assign(Object.create(store) as GroupStore, {
+    async compareAndSet(...args: Parameters<GroupStore['compareAndSet']>) {
+      const started = clock.now() - BASE_TIME;
+      const what = `instance ${index} CAS from v${args[1]} (t+${started}) to ${briefly(args[2])}`;
+      try {
+        const version = await store.compareAndSet(...args);
+        record(`${what}: ${version === null ? 'conflict' : `v${version}`} (t+${clock.now() - BASE_TIME})`);
+        return version;
+      } catch (e) {
+        record(`${what}: failed, ${(e as Error).message} (t+${clock.now() - BASE_TIME})`);
+        throw e;
+      }
+    },
+  });
+  return Object.assign(Object.create(meta) as MetaStore, { groups });
 }
 
 function functionInstance(meta: MetaStore, clock: Clock, index: number): Instance {
@@ -316,6 +355,8 @@ function rangeAssignment(
 /** What the checker learnt of one generation. */
 interface GenerationRecord {
   readonly leaders: Set<string>;
+  /** Who was told which leader, and when: the evidence a violation prints. */
+  readonly told: string[];
   /** Identities, sorted, from the leader's JoinGroup response. */
   members: string[] | null;
   /** Identities, sorted, of the stored members while Completing or Stable. */
@@ -336,6 +377,8 @@ class World {
   readonly instances: Instance[];
   readonly members: Member[];
   readonly violations: string[] = [];
+  /** The latest group writes (see journaled). */
+  readonly journal: string[] = [];
   private readonly generations = new Map<number, GenerationRecord>();
   /** member id → group.instance.id, for every static member id seen. */
   private readonly staticIds = new Map<string, string>();
@@ -356,7 +399,9 @@ class World {
     readonly random: () => number,
     readonly stats: PropertyStats,
   ) {
-    this.instances = stores.instances.map((meta, i) => functionInstance(meta, clock, i));
+    this.instances = stores.instances.map((meta, i) =>
+      functionInstance(journaled(meta, i, clock, this.journal), clock, i),
+    );
     this.members = Array.from(
       { length: SLOTS },
       (_, slot) => new Member(slot, 0, STATIC_SLOTS.has(slot) ? `inst-${slot}` : null),
@@ -406,6 +451,7 @@ class World {
     if (record === undefined) {
       record = {
         leaders: new Set(),
+        told: [],
         members: null,
         stored: null,
         joined: new Set(),
@@ -461,13 +507,15 @@ class World {
     const instanceIds = group.members.flatMap((m) => (m.groupInstanceId === null ? [] : [m.groupInstanceId]));
     if (new Set(instanceIds).size !== instanceIds.length) this.violation(`instance id twice in ${ids.join(',')}`);
 
-    if (group.state === 'CompletingRebalance' || group.state === 'Stable') {
-      const record = this.generation(group.generationId);
-      const identities = group.members.map((m) => m.groupInstanceId ?? m.memberId).sort();
+    // What was stored, not what firing the timers at the observer's time would make of it: a join that
+    // an instance took before that time may still land, and completes the rebalance with its member.
+    if (raw.state === 'CompletingRebalance' || raw.state === 'Stable') {
+      const record = this.generation(raw.generationId);
+      const identities = raw.members.map((m) => m.groupInstanceId ?? m.memberId).sort();
       if (record.stored === null) record.stored = identities;
       else if (record.stored.join() !== identities.join()) {
         this.violation(
-          `generation ${group.generationId} changed members while ${group.state}: ${record.stored} → ${identities}`,
+          `generation ${raw.generationId} changed members while ${raw.state}: ${record.stored} → ${identities}`,
         );
       }
     }
@@ -646,6 +694,7 @@ class World {
 
     const record = this.generation(g);
     record.leaders.add(r.leader);
+    record.told.push(`t+${this.clock.now() - BASE_TIME} ${m.name} as ${r.memberId}: leader ${r.leader}`);
     record.joined.add(m.identity);
     if (r.leader === r.memberId) {
       for (const x of r.members) if (x.groupInstanceId !== null) this.staticIds.set(x.memberId, x.groupInstanceId);
@@ -1042,7 +1091,9 @@ class World {
   checkGenerations(): void {
     for (const [g, record] of this.generations) {
       const leaders = new Set([...record.leaders].map((id) => this.identityOf(id)));
-      if (leaders.size > 1) this.violation(`generation ${g} had leaders ${[...leaders]}`);
+      if (leaders.size > 1) {
+        this.violation(`generation ${g} had leaders ${[...leaders]}; joins answered:\n  ${record.told.join('\n  ')}`);
+      }
       const members = record.members ?? record.stored;
       if (record.members !== null && record.stored !== null && record.members.join() !== record.stored.join()) {
         this.violation(`generation ${g}: leader saw ${record.members}, stored ${record.stored}`);
@@ -1132,7 +1183,10 @@ export async function runScenario(
   stats.runs++;
   stats.runMs.push(Date.now() - started);
   if (world.violations.length > 0) {
-    throw new Error(`${world.violations.length} violation(s):\n${world.violations.slice(0, 10).join('\n')}`);
+    throw new Error(
+      `${world.violations.length} violation(s):\n${world.violations.slice(0, 10).join('\n')}\n` +
+        `latest group writes:\n  ${world.journal.join('\n  ')}`,
+    );
   }
 }
 
