@@ -1,6 +1,8 @@
 /**
- * Storage throughput and latency against a local stack (a throwaway Redis and
- * SeaweedFS), or the servers named by the `KAFKALESS_TEST_*` variables.
+ * Storage throughput and latency against a local stack (a throwaway Redis, a
+ * three-master Redis Cluster and SeaweedFS), or the servers named by the
+ * `KAFKALESS_TEST_*` variables (the cluster only with
+ * `KAFKALESS_TEST_REDIS_CLUSTER_URL`).
  * Prints a table: calls/s, items/s (batches appended, partitions read, bytes
  * moved) and per-call latency percentiles. `npx tsx bench/storage.ts`.
  */
@@ -146,26 +148,34 @@ function print(): void {
 
 async function main(): Promise<void> {
   let connection: LocalStackConnection | undefined = connectionFromEnv();
+  let clusterUrl = process.env.KAFKALESS_TEST_REDIS_CLUSTER_URL;
   let stop = async (): Promise<void> => undefined;
   if (connection === undefined) {
-    const stack = await startLocalStack({ bucket: 'kafkaless-bench' });
+    const stack = await startLocalStack({ bucket: 'kafkaless-bench', redisCluster: true });
     connection = { redisUrl: stack.redisUrl, s3: stack.s3 };
+    clusterUrl = stack.redisClusterUrl;
     stop = () => stack.stop();
   }
   const prefix = `bench-${randomBytes(4).toString('hex')}:`;
   const redis = new RedisMetaStore(connection.redisUrl, { prefix });
   const redis2 = new RedisMetaStore(connection.redisUrl, { prefix });
+  const cluster = clusterUrl === undefined ? [] : [0, 1].map(() => new RedisMetaStore(clusterUrl!, { prefix }));
   const memory = new MemoryMetaStore();
   const blobs = new S3BlobStore(connection.s3);
   try {
     await redis.ping();
     await benchMeta('redis', redis);
     await benchWake('redis', redis, redis2);
+    if (cluster.length > 0) {
+      await cluster[0]!.ping();
+      await benchMeta('redis cluster (3 masters)', cluster[0]!);
+      await benchWake('redis cluster (3 masters)', cluster[0]!, cluster[1]!);
+    }
     await benchMeta('memory', memory);
     await benchBlobs(blobs);
     print();
   } finally {
-    await Promise.all([redis.close(), redis2.close(), memory.close(), blobs.close()]);
+    await Promise.all([redis.close(), redis2.close(), ...cluster.map((c) => c.close()), memory.close(), blobs.close()]);
     await stop();
   }
 }
