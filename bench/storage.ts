@@ -159,7 +159,8 @@ async function main(): Promise<void> {
   const prefix = `bench-${randomBytes(4).toString('hex')}:`;
   const redis = new RedisMetaStore(connection.redisUrl, { prefix });
   const redis2 = new RedisMetaStore(connection.redisUrl, { prefix });
-  const cluster = clusterUrl === undefined ? [] : [0, 1].map(() => new RedisMetaStore(clusterUrl!, { prefix }));
+  const cluster =
+    clusterUrl === undefined ? [] : [clusterUrl, clusterUrl].map((url) => new RedisMetaStore(url, { prefix }));
   const memory = new MemoryMetaStore();
   const blobs = new S3BlobStore(connection.s3);
   try {

@@ -21,7 +21,7 @@ const TEMPLATE = fileURLToPath(new URL('./template.yaml', import.meta.url));
 const DATA_PATH = new Set(['Produce', 'Fetch']);
 
 /** Kafka's names of every API a function serves, in API key order. */
-export function functionApis(): string[] {
+function functionApis(): string[] {
   return allFunctions.map((fn) => {
     const api = apis.get(fn.apiKey);
     if (api === undefined) throw new Error(`no API definition for key ${fn.apiKey}`);
@@ -84,7 +84,7 @@ function replaceRegion(text: string, region: string, body: string): string {
 }
 
 /** The template with both generated regions rewritten from `names`. */
-export function renderTemplate(text: string, names: readonly string[] = functionApis()): string {
+function renderTemplate(text: string, names: readonly string[] = functionApis()): string {
   return replaceRegion(
     replaceRegion(text, 'per-function-resources', resources(names)),
     'per-function-routes',

@@ -17,7 +17,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { HttpInvoker, startProxy } from '../../proxy/index.js';
 import { encodeRequest } from '../../shared/protocol/frame.js';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
-import { kcat } from '../../test/support/command.js';
+import { kcat, runToExit } from '../../test/support/command.js';
 import { type Call, invocationContext, runKafkaScenario } from './kafka-scenario.js';
 
 export const SECRET = 'runtime-suite-secret';
@@ -120,22 +120,11 @@ async function runFunctionTests(
   const vitest = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
   const vitestArgs = ['run', '--project', 'unit', 'functions/', '--reporter=json', `--outputFile=${report}`];
   try {
-    const output = await new Promise<string>((resolve) => {
-      const child = spawn(command, [...args, vitest, ...vitestArgs], {
-        cwd: ROOT,
-        env: { ...base, NODE_ENV: 'test', KAFKALESS_TEST_RUNTIME: runtime, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      child.on('error', (e) => resolve(`${out}\n${e.message}`));
-      child.on('close', (code) => resolve(`${out}\nexit ${code}`));
+    const run = await runToExit(command, [...args, vitest, ...vitestArgs], {
+      cwd: ROOT,
+      env: { ...base, NODE_ENV: 'test', KAFKALESS_TEST_RUNTIME: runtime, ...env },
     });
+    const output = `${run.stdout}${run.stderr}\nexit ${run.code}`;
     const json = JSON.parse(await readFile(report, 'utf8').catch(() => '{"testResults":[]}')) as {
       testResults: FileReport[];
     };

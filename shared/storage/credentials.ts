@@ -46,7 +46,6 @@ export function credentialsOf(
     const user = f.slice(colon + 1);
     if (wanted === null || wanted.has(user)) out.push({ user, mechanism: f.slice(0, colon), value });
   }
-  return out.sort((a, b) =>
-    a.user !== b.user ? (a.user < b.user ? -1 : 1) : a.mechanism < b.mechanism ? -1 : a.mechanism > b.mechanism ? 1 : 0,
-  );
+  const compare = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  return out.sort((a, b) => compare(a.user, b.user) || compare(a.mechanism, b.mechanism));
 }

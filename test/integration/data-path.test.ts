@@ -12,7 +12,7 @@ import { CompressionCodec, compress, decompressOrThrow } from '../../shared/reco
 import { Oracle } from '../oracle/oracle.js';
 import { backendsFromEnv } from '../support/backends.js';
 import { type Cluster, startCluster } from '../support/cluster.js';
-import { runCommand } from '../support/command.js';
+import { kcat } from '../support/command.js';
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 type Codec = (typeof CODECS)[number];
@@ -90,10 +90,8 @@ async function expectJavaConsumerReads(topic: string, sent: Sent[], withHeaders 
 
 /** Reads a topic with kcat to the end and checks every record. */
 async function expectKcatReads(topic: string, sent: Sent[]): Promise<void> {
-  const out = await runCommand('kcat', [
+  const out = await kcat(cluster.bootstrap, [
     '-C',
-    '-b',
-    cluster.bootstrap,
     '-t',
     topic,
     '-o',
@@ -147,9 +145,9 @@ describe('librdkafka (kcat) as producer', () => {
         ...s,
         headers: [{ key: 'source', value: 'kcat' }],
       }));
-      await runCommand(
-        'kcat',
-        ['-P', '-b', cluster.bootstrap, '-t', topic, '-K', ':', '-z', codec, '-H', 'source=kcat', '-X', 'acks=all'],
+      await kcat(
+        cluster.bootstrap,
+        ['-P', '-t', topic, '-K', ':', '-z', codec, '-H', 'source=kcat', '-X', 'acks=all'],
         `${sent.map((s) => `${s.key}:${s.value}`).join('\n')}\n`,
       );
       await expectJavaConsumerReads(topic, sent);

@@ -6,8 +6,6 @@ export class MemoryCredentialState {
   readonly values = new Map<string, string>();
 }
 
-const field = credentialField;
-
 export class MemoryCredentials implements CredentialStore {
   constructor(
     private readonly s: MemoryCredentialState,
@@ -16,7 +14,7 @@ export class MemoryCredentials implements CredentialStore {
 
   async get(user: string, mechanism: string): Promise<string | null> {
     this.open();
-    return this.s.values.get(field(user, mechanism)) ?? null;
+    return this.s.values.get(credentialField(user, mechanism)) ?? null;
   }
 
   async list(users: readonly string[] | null): Promise<StoredCredential[]> {
@@ -29,8 +27,8 @@ export class MemoryCredentials implements CredentialStore {
     upsertions: readonly StoredCredential[],
   ): Promise<boolean[]> {
     this.open();
-    const existed = deletions.map((d) => this.s.values.delete(field(d.user, d.mechanism)));
-    for (const u of upsertions) this.s.values.set(field(u.user, u.mechanism), u.value);
+    const existed = deletions.map((d) => this.s.values.delete(credentialField(d.user, d.mechanism)));
+    for (const u of upsertions) this.s.values.set(credentialField(u.user, u.mechanism), u.value);
     return existed;
   }
 }

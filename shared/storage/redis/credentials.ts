@@ -15,13 +15,11 @@ export interface CredentialBackend {
   run<T>(what: string, op: (client: RedisClient) => Promise<T>): Promise<T>;
 }
 
-const field = credentialField;
-
 export class RedisCredentials implements CredentialStore {
   constructor(private readonly b: CredentialBackend) {}
 
   async get(user: string, mechanism: string): Promise<string | null> {
-    return this.b.run('credentials.get', (c) => c.hget(this.b.keys.credentials, field(user, mechanism)));
+    return this.b.run('credentials.get', (c) => c.hget(this.b.keys.credentials, credentialField(user, mechanism)));
   }
 
   async list(users: readonly string[] | null): Promise<StoredCredential[]> {
@@ -37,8 +35,8 @@ export class RedisCredentials implements CredentialStore {
     const key = this.b.keys.credentials;
     const replies = await this.b.run('credentials.alter', async (c) => {
       const tx = c.multi();
-      for (const d of deletions) tx.hdel(key, field(d.user, d.mechanism));
-      for (const u of upsertions) tx.hset(key, field(u.user, u.mechanism), u.value);
+      for (const d of deletions) tx.hdel(key, credentialField(d.user, d.mechanism));
+      for (const u of upsertions) tx.hset(key, credentialField(u.user, u.mechanism), u.value);
       const out = await tx.exec();
       if (out === null) throw new StorageUnavailableError('redis discarded the transaction');
       return out.map(([error, reply]) => {
