@@ -5,6 +5,10 @@
  * A member handles its message stream a poll at a time: every message that
  * has arrived since the last poll, then a commit of each partition's last message (which commits
  * its offset + 1) that resolves once the broker has answered.
+ *
+ * The stream fetches only once it flows, so a member of the consume step
+ * reads nothing until both members hold partitions: otherwise the first
+ * member to join may drain the topic alone before the group rebalances.
  */
 
 import {
@@ -53,10 +57,19 @@ async function produce(producer, codec, from, count) {
   return { acked, errors };
 }
 
-/** One group member: reports each record of a poll, then commits the poll synchronously, until `until` settles. */
-async function member(step, index, tally, until = tally.done) {
+/** The partitions of `topic` the consumer holds now. */
+function assignedTo(consumer) {
+  return (consumer.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions);
+}
+
+/**
+ * One group member: reports each record of a poll, then commits the poll synchronously, until `until` settles.
+ * Its consumer joins `started`, which the tally's `holdUntil` may look at.
+ */
+async function member(step, index, tally, until = tally.done, started = []) {
   const errors = [];
   const consumer = new Consumer({ ...base, groupId: group, deserializers: stringDeserializers });
+  started.push(consumer);
   let assigned = [];
   try {
     const stream = await consumer.consume({
@@ -67,6 +80,7 @@ async function member(step, index, tally, until = tally.done) {
       maxBytesPerPartition: 65536,
     });
     stream.on('error', (error) => errors.push(errorText(error)));
+    await tally.hold();
     // Messages arrive as 'data' events; each poll takes all that have arrived since the last one.
     const pending = [];
     let arrived = () => {};
@@ -95,7 +109,7 @@ async function member(step, index, tally, until = tally.done) {
         errors.push(`commit: ${errorText(error)}`);
       }
     }
-    assigned = (consumer.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions);
+    assigned = assignedTo(consumer);
     await within(timeoutMs, 'close', consumer.close(true));
   } catch (error) {
     errors.push(errorText(error));
@@ -175,7 +189,9 @@ async function main() {
   }
 
   const tally = new Tally(args.records * args.compressions.length, timeoutMs);
-  const members = await Promise.all([0, 1].map((index) => member('consume', index, tally)));
+  const started = [];
+  tally.holdUntil = () => started.length === 2 && started.every((consumer) => assignedTo(consumer).length > 0);
+  const members = await Promise.all([0, 1].map((index) => member('consume', index, tally, tally.done, started)));
   tally.stop();
   members.forEach((state, index) => {
     const errors = tally.complete ? state.errors : [...state.errors, `timed out with ${tally.received} records`];
