@@ -2,11 +2,13 @@
  * Several proxies in front of one fleet of functions (`--advertised-proxies`):
  * Metadata, DescribeTopicPartitions and DescribeCluster list every proxy as a
  * broker, partition leadership spreads over them by topic id and stays put,
- * FindCoordinator names the proxy the client is connected to, and a proxy
- * serves a partition another one leads.
+ * FindCoordinator names the proxy the client is connected to, a broker
+ * config resource names that proxy's node, and a proxy serves a partition
+ * another one leads.
  */
 
 import { describe, expect, it } from 'vitest';
+import { ConfigResourceType } from '../shared/config/config-resources.js';
 import { Header } from '../shared/invocation.js';
 import { ApiKey } from '../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../shared/protocol/generated/error-codes.js';
@@ -128,6 +130,49 @@ describe('functions behind a proxy fleet', () => {
       [1, 'p1.example', 9092, ErrorCode.NONE],
       [1, 'p1.example', 9092, ErrorCode.NONE],
     ]);
+  });
+
+  it("a broker config resource names the node of the proxy the request came through, as a broker's own id", async () => {
+    const h = harness({ nodeId: 0 });
+    const describe = async (name: string, listener: string) =>
+      (
+        await h.call(
+          ApiKey.DescribeConfigs,
+          4,
+          {
+            resources: [
+              { resourceType: ConfigResourceType.BROKER, resourceName: name, configurationKeys: ['node.id'] },
+            ],
+            includeSynonyms: false,
+            includeDocumentation: false,
+          },
+          via(listener),
+        )
+      ).results[0]!;
+    const own = await describe('1', 'p1.example:9092');
+    expect(own.errorCode).toBe(ErrorCode.NONE);
+    expect(own.configs.map((c) => [c.name, c.value])).toEqual([['node.id', '1']]);
+    expect((await describe('2', '[::1]:9094')).configs.map((c) => c.value)).toEqual(['2']);
+    // Another proxy's node id, as Kafka answers a broker resource sent to the wrong broker.
+    expect(await describe('2', 'p1.example:9092')).toMatchObject({
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Unexpected broker id, expected 1 or empty string, but received 2',
+    });
+
+    const alter = async (name: string, listener: string) =>
+      (
+        await h.call(
+          ApiKey.IncrementalAlterConfigs,
+          1,
+          {
+            resources: [{ resourceType: ConfigResourceType.BROKER_LOGGER, resourceName: name, configs: [] }],
+            validateOnly: true,
+          },
+          via(listener),
+        )
+      ).responses[0]!.errorCode;
+    expect(await alter('2', '[::1]:9094')).toBe(ErrorCode.NONE);
+    expect(await alter('0', '[::1]:9094')).toBe(ErrorCode.INVALID_REQUEST);
   });
 
   it('serves Produce for a partition another proxy leads', async () => {

@@ -28,6 +28,7 @@ import type { AlterConfigsRequestAlterConfigsResource } from '../../shared/proto
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { type KafkaError, kafkaError } from '../admin-errors.js';
 import { AclOperation, access, configResourceError } from '../authorize.js';
+import { brokerNode } from '../cluster.js';
 import {
   alterResponses,
   alterTopicConfigs,
@@ -46,6 +47,8 @@ export default defineFunction({
   async handle({ body, env, ctx }) {
     const duplicates = duplicateResources(body.resources);
     const checks = await access(env, ctx);
+    // A broker resource names the node the request was sent to: the proxy the client is connected to.
+    const nodeId = brokerNode(env, ctx).nodeId;
 
     const alter = async (r: AlterConfigsRequestAlterConfigsResource, i: number): Promise<KafkaError> => {
       if (duplicates.has(i)) return DUPLICATE_RESOURCE;
@@ -64,7 +67,7 @@ export default defineFunction({
             body.validateOnly,
           );
         case ConfigResourceType.BROKER:
-          return brokerChangeProblem(r.resourceName, env.config.nodeId, names) ?? kafkaError(ErrorCode.NONE, null);
+          return brokerChangeProblem(r.resourceName, nodeId, names) ?? kafkaError(ErrorCode.NONE, null);
         case ConfigResourceType.CLIENT_METRICS:
           return kafkaError(ErrorCode.INVALID_REQUEST, 'Client metrics subscriptions are not supported.');
         default:

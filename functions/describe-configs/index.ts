@@ -44,6 +44,7 @@ import type { TopicRecord } from '../../shared/storage/types.js';
 import { topicNameProblem } from '../../shared/topic-names.js';
 import { type KafkaError, kafkaError, storageError } from '../admin-errors.js';
 import { AclOperation, access, configResourceError } from '../authorize.js';
+import { brokerNode } from '../cluster.js';
 import { defineFunction } from '../define.js';
 
 type Result = Init<DescribeConfigsResponseDescribeConfigsResult>;
@@ -85,6 +86,8 @@ export default defineFunction({
       documentation: includeDocumentation ? e.documentation : null,
     });
 
+    // A broker resource names the node the request was sent to: the proxy the client is connected to.
+    const nodeId = brokerNode(env, ctx).nodeId;
     const describe = (resource: DescribeConfigsRequestDescribeConfigsResource): Result => {
       const done = (entries: readonly ConfigEntry[]): Result => {
         const keys = resource.configurationKeys;
@@ -125,15 +128,15 @@ export default defineFunction({
           if (id === undefined) {
             return failed(kafkaError(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${name}`));
           }
-          if (id !== env.config.nodeId) {
+          if (id !== nodeId) {
             return failed(
               kafkaError(
                 ErrorCode.INVALID_REQUEST,
-                `Unexpected broker id, expected ${env.config.nodeId} or empty string, but received ${name}`,
+                `Unexpected broker id, expected ${nodeId} or empty string, but received ${name}`,
               ),
             );
           }
-          return done(brokerConfigEntries(env.config));
+          return done(brokerConfigEntries({ ...env.config, nodeId }));
         }
         case ConfigResourceType.BROKER_LOGGER: {
           if (name === '') return failed(kafkaError(ErrorCode.INVALID_REQUEST, 'Broker id must not be empty'));
@@ -141,12 +144,9 @@ export default defineFunction({
           if (id === undefined) {
             return failed(kafkaError(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${name}`));
           }
-          if (id !== env.config.nodeId) {
+          if (id !== nodeId) {
             return failed(
-              kafkaError(
-                ErrorCode.INVALID_REQUEST,
-                `Unexpected broker id, expected ${env.config.nodeId} but received ${name}`,
-              ),
+              kafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${nodeId} but received ${name}`),
             );
           }
           return done([]);

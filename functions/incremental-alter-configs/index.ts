@@ -41,6 +41,7 @@ import type {
 } from '../../shared/protocol/generated/incremental-alter-configs.js';
 import { type KafkaError, kafkaError } from '../admin-errors.js';
 import { AclOperation, access, configResourceError } from '../authorize.js';
+import { brokerNode } from '../cluster.js';
 import {
   alterResponses,
   alterTopicConfigs,
@@ -110,6 +111,8 @@ export default defineFunction({
   async handle({ body, env, ctx }) {
     const duplicates = duplicateResources(body.resources);
     const checks = await access(env, ctx);
+    // A broker resource names the node the request was sent to: the proxy the client is connected to.
+    const nodeId = brokerNode(env, ctx).nodeId;
 
     const alter = async (r: IncrementalAlterConfigsRequestAlterConfigsResource, i: number): Promise<KafkaError> => {
       if (duplicates.has(i)) return DUPLICATE_RESOURCE;
@@ -142,10 +145,10 @@ export default defineFunction({
           );
         case ConfigResourceType.BROKER: {
           const setting = r.configs.filter((c) => c.configOperation !== AlterConfigOp.DELETE).map((c) => c.name);
-          return brokerChangeProblem(r.resourceName, env.config.nodeId, setting) ?? OK;
+          return brokerChangeProblem(r.resourceName, nodeId, setting) ?? OK;
         }
         case ConfigResourceType.BROKER_LOGGER: {
-          const problem = nodeNameProblem(r.resourceName, env.config.nodeId);
+          const problem = nodeNameProblem(r.resourceName, nodeId);
           if (problem !== undefined) return problem;
           const first = r.configs[0];
           return first === undefined ? OK : loggerProblem(first);

@@ -583,8 +583,8 @@ export const topicConfigDefinitions: ReadonlyMap<string, ConfigDefinition> = new
  * here: they come from the deployment's configuration, not from the wire.
  */
 export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
-  define('broker.id', 'int', '-1', 'Id of this broker; every Kafkaless proxy advertises the same one.'),
-  define('node.id', 'int', '-1', 'Id of this node in the cluster; every Kafkaless proxy advertises the same one.'),
+  define('broker.id', 'int', '-1', 'Id of this broker: the node the client is connected to, one per proxy in a fleet.'),
+  define('node.id', 'int', '-1', 'Id of this node in the cluster: the node the client is connected to, one per proxy in a fleet.'),
   define('num.partitions', 'int', '1', 'Partitions a topic gets when created without a count.', atLeast(1)),
   define(
     'default.replication.factor',
