@@ -1,15 +1,23 @@
 /**
  * Enforcement in every class of function (data path, groups, admin,
  * transactions), with principals injected as the proxy sends them: what a
- * principal without rights is refused with, Kafka's error codes, and that an
- * ACL created through CreateAcls holds from the next request on.
+ * principal without rights is refused with, Kafka's error codes, that an
+ * ACL created through CreateAcls holds from the next request on, and that
+ * the ACLs are read beside an invocation's nonce claim.
  */
 
 import { describe, expect, it } from 'vitest';
 import { AclPermission, AclOperation as Op, PatternType, ResourceType } from '../shared/acls/acl.js';
-import { Header } from '../shared/invocation.js';
+import { Header, INVOKE_PATH, signInvocation, writeContext } from '../shared/invocation.js';
+import { createLogger } from '../shared/log.js';
+import { decodeResponse, encodeRequest } from '../shared/protocol/frame.js';
 import { ApiKey } from '../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../shared/protocol/generated/error-codes.js';
+import { MemoryBlobStore } from '../shared/storage/memory/blobs.js';
+import { MemoryMetaStore } from '../shared/storage/memory/meta.js';
+import { newTopicId } from '../shared/topic-ids.js';
+import { allInOneApp } from './app.js';
+import type { FunctionEnv } from './define.js';
 import { batchOf, type Harness, harness } from './test-harness.js';
 
 const as = (principal: string, host = '10.1.1.1'): Record<string, string> => ({
@@ -498,5 +506,65 @@ describe('authorization: transactions', () => {
       ErrorCode.NONE,
       ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
     ]);
+  });
+});
+
+describe('authorization: reading the ACLs', () => {
+  it('starts the read as a signed invocation arrives, beside its nonce claim, not after it', async () => {
+    const meta = new MemoryMetaStore();
+    const env: FunctionEnv = {
+      meta,
+      blobs: new MemoryBlobStore(),
+      config: {
+        clusterId: 'c',
+        nodeId: 0,
+        autoCreateTopics: false,
+        defaultPartitions: 1,
+        topicDefaults: {},
+        authorizer: { superUsers: ['User:admin'], allowEveryoneIfNoAclFound: false },
+      },
+      log: createLogger('test', () => {}),
+      now: Date.now,
+    };
+    await meta.topics.createTopic({ name: 't', id: newTopicId(), partitions: 1, configs: {}, createdAt: Date.now() });
+    // The claim settles only once the ACL version has been read, so an app that read the ACLs after the claim
+    // (as Produce's handler, which waits for the claim, would) never answers.
+    let versionRead = (): void => undefined;
+    const read = new Promise<void>((resolve) => {
+      versionRead = resolve;
+    });
+    const version = meta.acls.version.bind(meta.acls);
+    meta.acls.version = () => {
+      versionRead();
+      return version();
+    };
+    const claim = meta.nonces.claim.bind(meta.nonces);
+    meta.nonces.claim = async (nonce, lifetimeMs) => {
+      await read;
+      return claim(nonce, lifetimeMs);
+    };
+    const app = allInOneApp(env, { secrets: ['s1'], requireSignature: true });
+    const frame = encodeRequest(ApiKey.Produce, 9, 1, 'test', {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: 't', partitionData: [{ index: 0, records: batchOf(['x']) }] }],
+    });
+    const headers = new Headers();
+    const ctx = { connectionId: 'c', clientAddress: '10.1.1.1:5000', principal: 'User:admin' };
+    writeContext(
+      headers,
+      { ...ctx, listener: { host: 'h', port: 9092 }, deadline: Date.now() + 30_000 },
+      ApiKey.Produce,
+    );
+    await signInvocation(headers, frame, 's1');
+    const answered = app.fetch(new Request(`http://f${INVOKE_PATH}`, { method: 'POST', body: frame, headers }));
+    const outcome = await Promise.race([
+      answered,
+      new Promise((resolve) => setTimeout(() => resolve('no answer'), 2000)),
+    ]);
+    expect(outcome).toBeInstanceOf(Response);
+    const res = decodeResponse(ApiKey.Produce, 9, new Uint8Array(await (outcome as Response).arrayBuffer()));
+    expect(res.body.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
   });
 });

@@ -9,6 +9,8 @@
  * under its version, and every request reads the version (one Redis GET)
  * before answering: a change made through CreateAcls or DeleteAcls on any
  * instance holds from the next request on, with no restart and no window.
+ * The app starts that read as an invocation arrives (`prefetchAccess`),
+ * beside its nonce claim, so the handler rarely waits for it.
  */
 
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../shared/acls/acl.js';
@@ -78,11 +80,28 @@ export function requester(ctx: InvocationContext): Requester {
   return { principal: ctx.principal, host: hostOf(ctx.clientAddress) };
 }
 
+/** ACL reads begun for an invocation before its handler asked (see prefetchAccess). */
+const prefetched = new WeakMap<InvocationContext, Promise<Authorizer>>();
+
+/**
+ * Starts the ACL read of an invocation as it arrives, so that it runs beside
+ * the nonce claim and the handler's `access` finds it in flight or done. A
+ * no-op without an authorizer.
+ */
+export function prefetchAccess(env: FunctionEnv, ctx: InvocationContext): void {
+  const options = env.config.authorizer;
+  if (options === undefined) return;
+  const loading = load(env.meta.acls, options);
+  // A failed read is the handler's to report when it asks; until then it is not an unhandled rejection.
+  loading.catch(() => undefined);
+  prefetched.set(ctx, loading);
+}
+
 /** The checks for one request; reads the ACL version (and the set when it moved) only when an authorizer is on. */
 export async function access(env: FunctionEnv, ctx: InvocationContext): Promise<Access> {
   const options = env.config.authorizer;
   if (options === undefined) return bind(OPEN, requester(ctx), false);
-  return bind(await load(env.meta.acls, options), requester(ctx), true);
+  return bind(await (prefetched.get(ctx) ?? load(env.meta.acls, options)), requester(ctx), true);
 }
 
 /**
@@ -102,6 +121,9 @@ export async function authorize(
   return (await access(env, ctx)).allows(operation, resourceType, name);
 }
 
+/** ConfigResource.Type GROUP (KIP-848 group configs). */
+const GROUP_CONFIG_RESOURCE = 32;
+
 /**
  * Whether the requester may describe (DESCRIBE_CONFIGS) or alter
  * (ALTER_CONFIGS) a config resource, as Kafka's ConfigHelper and
@@ -110,9 +132,6 @@ export async function authorize(
  * error for a refusal (TOPIC_, GROUP_ or CLUSTER_AUTHORIZATION_FAILED), or
  * NONE; resource types Kafka does not know pass, for the handler to refuse.
  */
-/** ConfigResource.Type GROUP (KIP-848 group configs). */
-const GROUP_CONFIG_RESOURCE = 32;
-
 export function configResourceError(checks: Access, operation: number, configType: number, name: string): number {
   switch (configType) {
     case ConfigResourceType.TOPIC:

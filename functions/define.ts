@@ -25,6 +25,7 @@ import { ApiKey, type ApiMessages, apis } from '../shared/protocol/generated/api
 import { DecodeError, Reader } from '../shared/protocol/primitives.js';
 import { type Init, inRange, type VersionRange } from '../shared/protocol/schema.js';
 import type { BlobStore, MetaStore } from '../shared/storage/types.js';
+import { prefetchAccess } from './authorize.js';
 import { sweepGroups } from './group-sweeper.js';
 import { sweepTransactions } from './transaction-sweeper.js';
 
@@ -109,6 +110,13 @@ export interface AppOptions {
   /** Refuse unsigned invocations (true unless the app is only ever called in-process). */
   readonly requireSignature: boolean;
 }
+
+/** APIs Kafka answers without authorizing anything: their handlers read no ACLs. */
+const UNAUTHORIZED_APIS: ReadonlySet<number> = new Set([
+  ApiKey.ApiVersions,
+  ApiKey.SaslHandshake,
+  ApiKey.SaslAuthenticate,
+]);
 
 function failure(status: number, reason: string, close = false): Response {
   const headers = new Headers({ 'content-type': 'text/plain' });
@@ -254,6 +262,7 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
       clientId: header.clientId,
       connection: ctx.connectionId,
     });
+    if (!UNAUTHORIZED_APIS.has(header.apiKey)) prefetchAccess(env, ctx);
     const readOnly = READ_ONLY_APIS.has(header.apiKey);
     if (claim !== undefined && !readOnly) {
       const refused = await claim;
