@@ -26,6 +26,7 @@ import { DecodeError, Reader } from '../shared/protocol/primitives.js';
 import { type Init, inRange, type VersionRange } from '../shared/protocol/schema.js';
 import type { BlobStore, MetaStore } from '../shared/storage/types.js';
 import { prefetchAccess } from './authorize.js';
+import { type BlobAccess, scopedBlobs } from './blob-access.js';
 import { sweepGroups } from './group-sweeper.js';
 import { sweepTransactions } from './transaction-sweeper.js';
 
@@ -89,6 +90,8 @@ export interface KafkaFunction<K extends ApiKey = ApiKey> {
   readonly apiKey: K;
   /** Versions served; ApiVersions advertises exactly these. */
   readonly versions: VersionRange;
+  /** What it does with batch objects (none when absent); its env's BlobStore allows that alone. */
+  readonly blobs?: readonly BlobAccess[];
   handle(
     input: HandlerInput<K>,
   ): Promise<Init<ApiMessages[K]['response']> | typeof NO_RESPONSE | typeof CLOSE_CONNECTION>;
@@ -180,6 +183,10 @@ export const SWEEP_PATH = '/sweep';
  */
 export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, options: AppOptions): Hono {
   const byKey = new Map<number, KafkaFunction>(fns.map((f) => [f.apiKey, f]));
+  // Each function's view of the stores: its BlobStore allows what it declares (see blob-access.ts).
+  const envs = new Map<number, FunctionEnv>(
+    fns.map((f) => [f.apiKey, { ...env, blobs: scopedBlobs(env.blobs, apis.get(f.apiKey)!.name, f.blobs ?? []) }]),
+  );
   const app = new Hono();
 
   app.get('/healthz', async (c) => {
@@ -275,7 +282,7 @@ export function functionApp(fns: readonly KafkaFunction[], env: FunctionEnv, opt
       clientId: header.clientId,
       body: body as never,
       ctx,
-      env,
+      env: envs.get(header.apiKey)!,
       secrets: options.secrets,
       responseHeaders,
     });

@@ -1,6 +1,7 @@
 /** Helpers the transaction functions' tests share: a transactional producer set up through the functions. */
 
 import { ApiKey } from '../shared/protocol/generated/api-keys.js';
+import { decodeTransaction, encodeTransaction } from '../shared/transactions/index.js';
 import type { Harness } from './test-harness.js';
 
 export interface TxnProducer {
@@ -52,4 +53,17 @@ export async function endTxn(h: Harness, p: TxnProducer, committed: boolean, ver
 export async function describe(h: Harness, transactionalId: string) {
   const res = await h.call(ApiKey.DescribeTransactions, 0, { transactionalIds: [transactionalId] });
   return res.transactionStates[0]!;
+}
+
+/** Leaves a transaction as an EndTxn whose function crashed after its first write would: in `state`, no markers yet. */
+export async function leavePreparing(
+  h: Harness,
+  transactionalId: string,
+  state: 'PrepareCommit' | 'PrepareAbort',
+): Promise<void> {
+  const stored = await h.meta.transactions.get(transactionalId);
+  if (stored === null) throw new Error(`no transaction ${transactionalId}`);
+  const prepared = { ...decodeTransaction(stored.value), state };
+  const version = await h.meta.transactions.compareAndSet(transactionalId, stored.version, encodeTransaction(prepared));
+  if (version === null) throw new Error(`transaction ${transactionalId} changed meanwhile`);
 }

@@ -27,6 +27,7 @@ const PRODUCER_FENCED_MIN_VERSION = 2;
 export default defineFunction({
   apiKey: ApiKey.AddOffsetsToTxn,
   versions: [0, 4],
+  blobs: ['write'],
   async handle({ apiVersion, body, env, ctx }) {
     const answer = (errorCode: number) => ({ throttleTimeMs: 0, errorCode });
     // KafkaApis.handleAddOffsetsToTxnRequest: WRITE on the transactional id, then READ on the group.

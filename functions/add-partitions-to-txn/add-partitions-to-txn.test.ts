@@ -2,7 +2,7 @@ import { expect, it, describe as suite } from 'vitest';
 import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { harness } from '../test-harness.js';
-import { addPartitions, describe, initTransactional } from '../transaction-test-harness.js';
+import { addPartitions, describe, initTransactional, leavePreparing } from '../transaction-test-harness.js';
 
 suite('add-partitions-to-txn', () => {
   it('adds partitions, starting the transaction (v0-3)', async () => {
@@ -99,5 +99,21 @@ suite('add-partitions-to-txn', () => {
       { partitionIndex: 1, partitionErrorCode: ErrorCode.TRANSACTION_ABORTABLE },
     ]);
     expect(await describe(h, 'tx')).toMatchObject({ topics: [{ topic: 'a', partitions: [0] }] });
+  });
+
+  it('completes a transaction a crashed EndTxn left preparing, markers first, then starts the next', async () => {
+    const h = harness();
+    const topic = await h.createTopic('t', 1);
+    const p = await initTransactional(h);
+    await addPartitions(h, p, [{ name: 't', partitions: [0] }]);
+    await leavePreparing(h, 'tx', 'PrepareCommit');
+    expect(await addPartitions(h, p, [{ name: 't', partitions: [0] }])).toEqual([ErrorCode.NONE]);
+    // The commit marker of the first transaction is in the log, and the next one is under way.
+    const [offsets] = await h.meta.log.offsets([{ topicId: topic.id, partition: 0 }]);
+    expect(offsets!.highWatermark).toBe(1n);
+    expect(await describe(h, 'tx')).toMatchObject({
+      transactionState: 'Ongoing',
+      topics: [{ topic: 't', partitions: [0] }],
+    });
   });
 });

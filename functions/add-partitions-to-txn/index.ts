@@ -125,6 +125,7 @@ async function answer(env: FunctionEnv, apiVersion: number, q: TxnQuery, checks:
 export default defineFunction({
   apiKey: ApiKey.AddPartitionsToTxn,
   versions: [0, 5],
+  blobs: ['write'],
   async handle({ apiVersion, body, env, ctx }) {
     const checks = await access(env, ctx);
     if (apiVersion >= 4) {

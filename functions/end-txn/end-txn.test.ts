@@ -3,9 +3,15 @@ import { ApiKey } from '../../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../shared/protocol/generated/error-codes.js';
 import { decodeControlRecordKey, decodeEndTxnMarkerValue } from '../../shared/records/control.js';
 import { decodeBatch } from '../../shared/records/records.js';
-import { decodeTransaction, encodeTransaction } from '../../shared/transactions/index.js';
 import { harness } from '../test-harness.js';
-import { addOffsets, addPartitions, describe, endTxn, initTransactional } from '../transaction-test-harness.js';
+import {
+  addOffsets,
+  addPartitions,
+  describe,
+  endTxn,
+  initTransactional,
+  leavePreparing,
+} from '../transaction-test-harness.js';
 
 suite('end-txn', () => {
   it('writes a commit marker into every partition of the transaction and completes it', async () => {
@@ -101,9 +107,7 @@ suite('end-txn', () => {
     const topic = await h.createTopic('t', 1);
     const p = await initTransactional(h);
     await addPartitions(h, p, [{ name: 't', partitions: [0] }]);
-    const stored = (await h.meta.transactions.get('tx'))!;
-    const prepared = { ...decodeTransaction(stored.value), state: 'PrepareCommit' as const };
-    await h.meta.transactions.compareAndSet('tx', stored.version, encodeTransaction(prepared));
+    await leavePreparing(h, 'tx', 'PrepareCommit');
     // The client retries its EndTxn: the coordinator finishes the job and answers.
     expect((await endTxn(h, p, true)).errorCode).toBe(ErrorCode.NONE);
     expect(await describe(h, 'tx')).toMatchObject({ transactionState: 'CompleteCommit' });

@@ -35,6 +35,7 @@ const TV2_MIN_VERSION = 5;
 export default defineFunction({
   apiKey: ApiKey.EndTxn,
   versions: [0, 5],
+  blobs: ['write'],
   async handle({ apiVersion, body, env, ctx }) {
     const answer = (errorCode: number, producerId = -1n, producerEpoch = -1) => ({
       throttleTimeMs: 0,

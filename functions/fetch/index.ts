@@ -104,6 +104,7 @@ function errorPartition(partition: number, code: number): PartitionData {
 export default defineFunction({
   apiKey: ApiKey.Fetch,
   versions: [0, 17],
+  blobs: ['read'],
   async handle({ apiVersion, body, env, ctx }) {
     const startMs = env.now();
     const node = brokerNode(env, ctx);

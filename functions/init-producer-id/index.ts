@@ -44,6 +44,7 @@ const MAX_ROUNDS = 5;
 export default defineFunction({
   apiKey: ApiKey.InitProducerId,
   versions: [0, 5],
+  blobs: ['write'],
   async handle({ apiVersion, body, env, ctx }) {
     const refuse = (errorCode: number) => ({
       throttleTimeMs: 0,

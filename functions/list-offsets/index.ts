@@ -157,6 +157,7 @@ interface Slot {
 export default defineFunction({
   apiKey: ApiKey.ListOffsets,
   versions: [0, 10],
+  blobs: ['read'],
   async handle({ apiVersion, body, env, ctx }) {
     const nowMs = BigInt(env.now());
 

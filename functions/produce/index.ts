@@ -295,6 +295,7 @@ async function checkSchemas(
 export default defineFunction({
   apiKey: ApiKey.Produce,
   versions: [0, 11],
+  blobs: ['write'],
   async handle({ apiVersion, body, env, ctx }) {
     const nowMs = env.now();
     const now = BigInt(nowMs);

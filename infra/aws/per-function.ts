@@ -6,12 +6,18 @@
  * resources the split layout also uses; the all-APIs Lambda stays in every
  * layout for the sweeps and answers any API the routes leave out.
  *
+ * Each Lambda is granted what its function declares it does with batch
+ * objects (functions/blob-access.ts): S3ReadPolicy for `read`,
+ * S3WritePolicy for `write`, nothing for neither. Produce's and Fetch's
+ * hand-written grants are checked against their declarations.
+ *
  *   npm run gen:aws           rewrites the marked regions
  *   npm run gen:aws -- --check  fails when they are out of date (run by `npm run check`)
  */
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { BlobAccess } from '../../functions/blob-access.js';
 import { allFunctions } from '../../functions/registry.js';
 import { apis } from '../../shared/protocol/generated/api-keys.js';
 
@@ -20,21 +26,41 @@ const TEMPLATE = fileURLToPath(new URL('./template.yaml', import.meta.url));
 /** The APIs with their own hand-written Lambdas (split and per-function layouts). */
 const DATA_PATH = new Set(['Produce', 'Fetch']);
 
-/** Kafka's names of every API a function serves, in API key order. */
-function functionApis(): string[] {
+interface Served {
+  /** Kafka's name of the API. */
+  readonly name: string;
+  readonly blobs: readonly BlobAccess[];
+}
+
+/** Every API a function serves, in API key order. */
+function servedApis(): Served[] {
   return allFunctions.map((fn) => {
     const api = apis.get(fn.apiKey);
     if (api === undefined) throw new Error(`no API definition for key ${fn.apiKey}`);
-    return api.name;
+    return { name: api.name, blobs: fn.blobs ?? [] };
   });
 }
 
+const POLICY: Readonly<Record<BlobAccess, string>> = { read: 'S3ReadPolicy', write: 'S3WritePolicy' };
+
+/** A Lambda's `Policies` for what its function does with batch objects; none when it does nothing. */
+function policies(blobs: readonly BlobAccess[]): string {
+  if (blobs.length === 0) return '';
+  const grants = blobs.map(
+    (access) => `        - ${POLICY[access]}:
+            BucketName: !If [CreateBucket, !Ref BatchBucket, !Ref BucketName]
+`,
+  );
+  return `      Policies:
+${grants.join('')}`;
+}
+
 /** The generated Lambdas, one per API other than Produce and Fetch. */
-function resources(names: readonly string[]): string {
-  return names
-    .filter((name) => !DATA_PATH.has(name))
+function resources(served: readonly Served[]): string {
+  return served
+    .filter(({ name }) => !DATA_PATH.has(name))
     .map(
-      (name) => `  ${name}Function:
+      ({ name, blobs }) => `  ${name}Function:
     Type: AWS::Serverless::Function
     Condition: PerFunction
     Properties:
@@ -43,10 +69,7 @@ function resources(names: readonly string[]): string {
       Environment:
         Variables:
           KAFKALESS_ONLY: ${name}
-      Policies:
-        - S3CrudPolicy:
-            BucketName: !If [CreateBucket, !Ref BatchBucket, !Ref BucketName]
-    Metadata:
+${policies(blobs)}    Metadata:
       BuildMethod: esbuild
       BuildProperties: *bundle
 `,
@@ -54,16 +77,35 @@ function resources(names: readonly string[]): string {
     .join('\n');
 }
 
+/** Why the hand-written Produce and Fetch Lambdas grant other than their functions declare, if they do. */
+function dataPathGrantProblems(text: string, served: readonly Served[]): string[] {
+  return served
+    .filter(({ name }) => DATA_PATH.has(name))
+    .flatMap(({ name, blobs }) => {
+      const start = text.indexOf(`\n  ${name}Function:\n`);
+      if (start < 0) return [`template.yaml has no ${name}Function`];
+      const end = text.indexOf('\n\n', start + 1);
+      const block = text.slice(start, end < 0 ? undefined : end);
+      const granted = [...block.matchAll(/^ {8}- (S3\w+Policy):/gm)].map((m) => m[1]);
+      const declared = blobs.map((access) => POLICY[access]);
+      return granted.join(',') === declared.join(',')
+        ? []
+        : [
+            `${name}Function grants ${granted.join(', ') || 'nothing'}, its function declares ${declared.join(', ') || 'nothing'}`,
+          ];
+    });
+}
+
 /**
  * The proxy's routes table in the per-function layout, every API to its own Lambda's URL: JSON
  * folded over lines (`>-` joins them with spaces).
  */
-function routes(names: readonly string[]): string {
+function routes(served: readonly Served[]): string {
   const indent = ' '.repeat(20);
   // The all-APIs Lambda answers any API left out; each of the others its own.
   const targets: [string, string][] = [
     ['*', 'KafkaFunctions'],
-    ...names.map((name): [string, string] => [name, `${name}Function`]),
+    ...served.map(({ name }): [string, string] => [name, `${name}Function`]),
   ];
   const entries = targets.map(([api, resource]) => `"${api}": "\${${resource}Url.FunctionUrl}"`);
   const lines = entries.map(
@@ -83,18 +125,24 @@ function replaceRegion(text: string, region: string, body: string): string {
   return text.slice(0, from) + body + text.slice(end.index);
 }
 
-/** The template with both generated regions rewritten from `names`. */
-function renderTemplate(text: string, names: readonly string[] = functionApis()): string {
+/** The template with both generated regions rewritten from `served`. */
+function renderTemplate(text: string, served: readonly Served[]): string {
   return replaceRegion(
-    replaceRegion(text, 'per-function-resources', resources(names)),
+    replaceRegion(text, 'per-function-resources', resources(served)),
     'per-function-routes',
-    routes(names),
+    routes(served),
   );
 }
 
 function main(): void {
   const current = readFileSync(TEMPLATE, 'utf8');
-  const next = renderTemplate(current);
+  const served = servedApis();
+  const problems = dataPathGrantProblems(current, served);
+  if (problems.length > 0) {
+    console.error(`infra/aws/template.yaml: ${problems.join('; ')}`);
+    process.exit(1);
+  }
+  const next = renderTemplate(current, served);
   if (process.argv.includes('--check')) {
     if (next !== current) {
       console.error('infra/aws/template.yaml is out of date with the function registry: run `npm run gen:aws`');
