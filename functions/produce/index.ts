@@ -62,8 +62,8 @@ import {
   TimestampType,
 } from '../../shared/records/batch.js';
 import { upConvertMessageSet } from '../../shared/records/convert.js';
-import type { RecordsError } from '../../shared/records/errors.js';
-import { decodeBatch } from '../../shared/records/records.js';
+import type { RecordsError, Result } from '../../shared/records/errors.js';
+import { type DecodedBatch, decodeBatch } from '../../shared/records/records.js';
 import { validateProduceRecords } from '../../shared/records/validate.js';
 import { type RequestCheck, type SchemaValidationSettings, validatorFor } from '../../shared/schemas/validation.js';
 import { isSubjectNameStrategy, SubjectNameStrategy } from '../../shared/schemas/wire.js';
@@ -189,6 +189,17 @@ function boundMs(value: string | null): bigint | null {
   return n >= 0x7fffffffffffffffn ? null : n;
 }
 
+/** A batch's records, decoded on first use and kept for the checks after it. */
+type LazyRecords = () => Result<DecodedBatch>;
+
+function lazyRecords(batch: Uint8Array): LazyRecords {
+  let decoded: Result<DecodedBatch> | undefined;
+  return () => {
+    decoded ??= decodeBatch(batch, { maxDecompressedBytes: MAX_DECOMPRESSED_BYTES, verifyCrc: false });
+    return decoded;
+  };
+}
+
 /**
  * The checks Kafka's LogValidator makes on records, not bytes: a batch
  * claiming LogAppendTime on a CreateTime topic, keys on compacted topics and
@@ -200,7 +211,7 @@ function checkRecords(
   env: FunctionEnv,
   topic: TopicRecord,
   partition: number,
-  batch: Uint8Array,
+  records: LazyRecords,
   header: RecordBatchHeader,
   logAppendTime: boolean,
   nowMs: bigint,
@@ -225,7 +236,7 @@ function checkRecords(
     ? null
     : (boundMs(topicConfig(env, topic, 'message.timestamp.after.max.ms')) ?? difference);
   if (!compacted && before === null && after === null) return null;
-  const decoded = decodeBatch(batch, { maxDecompressedBytes: MAX_DECOMPRESSED_BYTES, verifyCrc: false });
+  const decoded = records();
   if (!decoded.ok) {
     return { code: decoded.error.code, message: decoded.error.message, recordErrors: [] };
   }
@@ -278,10 +289,10 @@ function schemaValidation(env: FunctionEnv, topic: TopicRecord): SchemaValidatio
 async function checkSchemas(
   check: RequestCheck,
   topic: TopicRecord,
-  batch: Uint8Array,
+  records: LazyRecords,
   settings: SchemaValidationSettings,
 ): Promise<RecordProblem | null> {
-  const decoded = decodeBatch(batch, { maxDecompressedBytes: MAX_DECOMPRESSED_BYTES, verifyCrc: false });
+  const decoded = records();
   if (!decoded.ok) return { code: decoded.error.code, message: decoded.error.message, recordErrors: [] };
   const errors = await check.validate(topic.name, decoded.value.records, settings);
   if (errors.length === 0) return null;
@@ -367,7 +378,12 @@ export default defineFunction({
     const accepted: Accepted[] = [];
     // Kafka answers a record validation error with the partition's log start offset.
     const rejected: { response: PartitionResponse; ref: PartitionRef }[] = [];
-    const awaitingSchemas: { batch: Accepted; topic: TopicRecord; settings: SchemaValidationSettings }[] = [];
+    const awaitingSchemas: {
+      batch: Accepted;
+      topic: TopicRecord;
+      records: LazyRecords;
+      settings: SchemaValidationSettings;
+    }[] = [];
     for (const s of slots) {
       const topic = topics.get(s.topic) ?? null;
       if (!writable.has(s.topic)) {
@@ -387,7 +403,8 @@ export default defineFunction({
         continue;
       }
       const logAppendTime = topicConfig(env, topic, 'message.timestamp.type') === 'LogAppendTime';
-      const problem = checkRecords(env, topic, s.index, prepared.batch, prepared.header, logAppendTime, now);
+      const records = lazyRecords(prepared.batch);
+      const problem = checkRecords(env, topic, s.index, records, prepared.header, logAppendTime, now);
       if (problem !== null) {
         failed(s.response, problem.code, problem.message);
         s.response.recordErrors = problem.recordErrors;
@@ -404,12 +421,12 @@ export default defineFunction({
       };
       const settings = schemaValidation(env, topic);
       if (settings === null) accepted.push(batch);
-      else awaitingSchemas.push({ batch, topic, settings });
+      else awaitingSchemas.push({ batch, topic, records, settings });
     }
     if (awaitingSchemas.length > 0) {
       const check = validatorFor(env.meta.schemas).request(nowMs);
       const outcomes = await Promise.allSettled(
-        awaitingSchemas.map((a) => checkSchemas(check, a.topic, a.batch.batch, a.settings)),
+        awaitingSchemas.map((a) => checkSchemas(check, a.topic, a.records, a.settings)),
       );
       outcomes.forEach((outcome, i) => {
         const { batch } = awaitingSchemas[i]!;
