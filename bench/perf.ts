@@ -330,7 +330,8 @@ npm run bench -- --records 200000 --latency-messages 10000 --no-write
 It needs what \`npm test\` needs (Java 17 with Maven, redis-server; the
 SeaweedFS binary and Kafka's jars are fetched into \`~/.cache/kafkaless\` on
 first use). \`npm run bench:proxy\`, \`bench:codec\`, \`bench:storage\`,
-\`bench:e2e\` and \`bench:groups\` measure the parts on their own.
+\`bench:invocation\`, \`bench:e2e\` and \`bench:groups\` measure the parts on
+their own.
 `;
 }
 

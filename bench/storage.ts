@@ -13,47 +13,10 @@ import { MemoryMetaStore } from '../shared/storage/memory/meta.js';
 import { RedisMetaStore } from '../shared/storage/redis/meta.js';
 import { S3BlobStore } from '../shared/storage/s3/blobs.js';
 import type { AppendBatch, MetaStore, PartitionRef } from '../shared/storage/types.js';
+import { Measurements } from './measure.js';
 
-interface Row {
-  name: string;
-  calls: number;
-  seconds: number;
-  items: number;
-  unit: string;
-  latencies: number[];
-}
-
-const rows: Row[] = [];
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
-}
-
-/** Runs `call` `calls` times over `concurrency` workers; `items` counts what one call moves. */
-async function measure(
-  name: string,
-  calls: number,
-  concurrency: number,
-  items: number,
-  unit: string,
-  call: (i: number) => Promise<unknown>,
-): Promise<void> {
-  const latencies: number[] = [];
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < calls) {
-        const i = next++;
-        const t = performance.now();
-        await call(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  rows.push({ name, calls, seconds, items: items * calls, unit, latencies: latencies.sort((a, b) => a - b) });
-}
+const bench = new Measurements();
+const measure = bench.measure.bind(bench);
 
 function ref(partition = 0, topicId = randomBytes(16).toString('base64url')): PartitionRef {
   return { topicId, partition };
@@ -122,30 +85,6 @@ async function benchBlobs(blobs: S3BlobStore): Promise<void> {
   await blobs.delete(keys);
 }
 
-function format(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
-  return n.toFixed(0);
-}
-
-function print(): void {
-  const header = ['operation', 'calls/s', 'items/s', 'p50 ms', 'p99 ms'];
-  const lines = rows.map((r) => [
-    r.name,
-    format(r.calls / r.seconds),
-    `${format(r.items / r.seconds)} ${r.unit}`,
-    percentile(r.latencies, 50).toFixed(2),
-    percentile(r.latencies, 99).toFixed(2),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const row = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(row(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const l of lines) console.log(row(l));
-}
-
 async function main(): Promise<void> {
   let connection: LocalStackConnection | undefined = connectionFromEnv();
   let clusterUrl = process.env.KAFKALESS_TEST_REDIS_CLUSTER_URL;
@@ -174,7 +113,7 @@ async function main(): Promise<void> {
     }
     await benchMeta('memory', memory);
     await benchBlobs(blobs);
-    print();
+    bench.print();
   } finally {
     await Promise.all([redis.close(), redis2.close(), ...cluster.map((c) => c.close()), memory.close(), blobs.close()]);
     await stop();
