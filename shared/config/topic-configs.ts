@@ -584,7 +584,12 @@ export const topicConfigDefinitions: ReadonlyMap<string, ConfigDefinition> = new
  */
 export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   define('broker.id', 'int', '-1', 'Id of this broker: the node the client is connected to, one per proxy in a fleet.'),
-  define('node.id', 'int', '-1', 'Id of this node in the cluster: the node the client is connected to, one per proxy in a fleet.'),
+  define(
+    'node.id',
+    'int',
+    '-1',
+    'Id of this node in the cluster: the node the client is connected to, one per proxy in a fleet.',
+  ),
   define('num.partitions', 'int', '1', 'Partitions a topic gets when created without a count.', atLeast(1)),
   define(
     'default.replication.factor',
