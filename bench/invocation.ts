@@ -20,7 +20,7 @@ import { allInOneApp } from '../functions/app.js';
 import type { ClusterConfig, FunctionEnv } from '../functions/define.js';
 import { connectionFromEnv, type LocalStackConnection, startLocalStack } from '../infra/local/stack.js';
 import { AclOperation, AclPermission, PatternType, ResourceType } from '../shared/acls/acl.js';
-import { type InvocationContext, signInvocation, writeContext } from '../shared/invocation.js';
+import { INVOKE_PATH, type InvocationContext, signInvocation, writeContext } from '../shared/invocation.js';
 import { createLogger } from '../shared/log.js';
 import { decodeResponse, encodeRequest } from '../shared/protocol/frame.js';
 import { ApiKey, type ApiMessages, apis } from '../shared/protocol/generated/api-keys.js';
@@ -63,7 +63,7 @@ function batch(): Uint8Array {
   });
 }
 
-/** Sends one request to the app as the proxy would; throws unless the function answered 200 without errors. */
+/** Sends one request to the app as the proxy would and decodes the answer; throws unless the function answered 200. */
 type Invoke = <K extends ApiKey>(
   apiKey: K,
   version: number,
@@ -84,7 +84,9 @@ function invoker(env: FunctionEnv, setting: Setting): Invoke {
     const headers = new Headers({ 'content-type': 'application/octet-stream' });
     writeContext(headers, { ...ctx, deadline: Date.now() + 30_000 }, apiKey);
     if (setting.signed) await signInvocation(headers, frame, SECRET);
-    const res = await app.fetch(new Request('http://functions/kafka', { method: 'POST', headers, body: frame }));
+    const res = await app.fetch(
+      new Request(`http://functions${INVOKE_PATH}`, { method: 'POST', headers, body: frame }),
+    );
     if (res.status !== 200) throw new Error(`${apis.get(apiKey)?.name} answered ${res.status}: ${await res.text()}`);
     return decodeResponse(apiKey, version, new Uint8Array(await res.arrayBuffer())).body;
   };
