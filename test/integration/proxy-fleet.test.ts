@@ -3,12 +3,14 @@
  * kafkajs, bootstrapped from the first proxy alone, learns both from Metadata,
  * produces to and consumes (with a group) a six-partition topic whose
  * leadership is spread over them, and both proxies carry Produce and Fetch
- * traffic, as their request counters show.
+ * traffic, as their request counters show. The Java AdminClient, which sends
+ * a broker's DescribeConfigs to that broker, reads each proxy's own configs.
  */
 
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Oracle } from '../oracle/oracle.js';
 import { backendsFromEnv } from '../support/backends.js';
 import { type Cluster, startCluster } from '../support/cluster.js';
 
@@ -16,17 +18,17 @@ const PARTITIONS = 6;
 const COUNT = 600;
 
 let cluster: Cluster;
+let oracle: Oracle;
 
 beforeAll(async () => {
-  cluster = await startCluster(
-    backendsFromEnv(),
-    { KAFKALESS_GROUP_INITIAL_REBALANCE_DELAY_MS: '200' },
-    { proxies: 2 },
-  );
+  [cluster, oracle] = await Promise.all([
+    startCluster(backendsFromEnv(), { KAFKALESS_GROUP_INITIAL_REBALANCE_DELAY_MS: '200' }, { proxies: 2 }),
+    Oracle.start(),
+  ]);
 }, 120_000);
 
 afterAll(async () => {
-  await cluster?.stop();
+  await Promise.all([cluster?.stop(), oracle?.close()]);
 });
 
 /** Requests each proxy received, per API. */
@@ -94,5 +96,19 @@ describe('two proxies in front of one fleet', () => {
     }
     // The first proxy, the bootstrap, alone saw the admin's topic creation.
     expect(counts[0]!.get('CreateTopics')).toBeGreaterThan(0);
+  });
+
+  it("gives the Java AdminClient each proxy's broker configs from that proxy", async () => {
+    const described = await oracle.admin(cluster.bootstraps[0]!, 'describeCluster');
+    const nodes = described.nodes as { id: number; host: string; port: number }[];
+    expect(nodes).toHaveLength(2);
+    for (const node of nodes) {
+      // The AdminClient sends a BROKER resource's DescribeConfigs to that broker, here the proxy at its address.
+      const { configs } = (await oracle.admin(cluster.bootstraps[0]!, 'describeConfigs', {
+        broker: String(node.id),
+      })) as { configs: Record<string, { value: string }> };
+      expect(configs['node.id']?.value).toBe(String(node.id));
+      expect(configs['broker.id']?.value).toBe(String(node.id));
+    }
   });
 });
