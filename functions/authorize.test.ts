@@ -9,16 +9,12 @@
 import { describe, expect, it } from 'vitest';
 import { AclPermission, AclOperation as Op, PatternType, ResourceType } from '../shared/acls/acl.js';
 import { Header, INVOKE_PATH, signInvocation, writeContext } from '../shared/invocation.js';
-import { createLogger } from '../shared/log.js';
 import { decodeResponse, encodeRequest } from '../shared/protocol/frame.js';
 import { ApiKey } from '../shared/protocol/generated/api-keys.js';
 import { ErrorCode } from '../shared/protocol/generated/error-codes.js';
-import { MemoryBlobStore } from '../shared/storage/memory/blobs.js';
-import { MemoryMetaStore } from '../shared/storage/memory/meta.js';
 import { newTopicId } from '../shared/topic-ids.js';
 import { allInOneApp } from './app.js';
-import type { FunctionEnv } from './define.js';
-import { batchOf, type Harness, harness } from './test-harness.js';
+import { batchOf, type Harness, harness, memoryEnv } from './test-harness.js';
 
 const as = (principal: string, host = '10.1.1.1'): Record<string, string> => ({
   [Header.principal]: principal,
@@ -511,21 +507,8 @@ describe('authorization: transactions', () => {
 
 describe('authorization: reading the ACLs', () => {
   it('starts the read as a signed invocation arrives, beside its nonce claim, not after it', async () => {
-    const meta = new MemoryMetaStore();
-    const env: FunctionEnv = {
-      meta,
-      blobs: new MemoryBlobStore(),
-      config: {
-        clusterId: 'c',
-        nodeId: 0,
-        autoCreateTopics: false,
-        defaultPartitions: 1,
-        topicDefaults: {},
-        authorizer: { superUsers: ['User:admin'], allowEveryoneIfNoAclFound: false },
-      },
-      log: createLogger('test', () => {}),
-      now: Date.now,
-    };
+    const env = memoryEnv({ authorizer: { superUsers: ['User:admin'], allowEveryoneIfNoAclFound: false } });
+    const { meta } = env;
     await meta.topics.createTopic({ name: 't', id: newTopicId(), partitions: 1, configs: {}, createdAt: Date.now() });
     // The claim settles only once the ACL version has been read, so an app that read the ACLs after the claim
     // (as Produce's handler, which waits for the claim, would) never answers.

@@ -5,13 +5,12 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../shared/log.js';
 import { decodeResponse, encodeRequest } from '../shared/protocol/frame.js';
 import { ApiKey } from '../shared/protocol/generated/api-keys.js';
 import { MemoryBlobStore } from '../shared/storage/memory/blobs.js';
-import { MemoryMetaStore } from '../shared/storage/memory/meta.js';
 import { type BlobAccess, scopedBlobs, UndeclaredBlobAccessError } from './blob-access.js';
-import { defineFunction, type FunctionEnv, functionApp } from './define.js';
+import { defineFunction, functionApp } from './define.js';
+import { memoryEnv } from './test-harness.js';
 
 const bytes = new TextEncoder().encode('batch');
 
@@ -39,15 +38,8 @@ describe('scopedBlobs', () => {
   });
 
   it('is what the app hands each function', async () => {
-    const blobs = new MemoryBlobStore();
-    await blobs.put('a', [bytes]);
-    const env: FunctionEnv = {
-      meta: new MemoryMetaStore(),
-      blobs,
-      config: { clusterId: 'c', nodeId: 0, autoCreateTopics: false, defaultPartitions: 1, topicDefaults: {} },
-      log: createLogger('test', () => {}),
-      now: Date.now,
-    };
+    const env = memoryEnv();
+    await env.blobs.put('a', [bytes]);
     // A Heartbeat that answers 0 when it could read an object, 1 when it was refused.
     const reading = (blobAccess: readonly BlobAccess[]) =>
       defineFunction({

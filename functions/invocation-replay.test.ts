@@ -7,14 +7,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { Header, INVOKE_PATH, signInvocation, writeContext } from '../shared/invocation.js';
-import { createLogger } from '../shared/log.js';
 import { encodeRequest } from '../shared/protocol/frame.js';
 import { ApiKey } from '../shared/protocol/generated/api-keys.js';
 import { ZERO_UUID } from '../shared/protocol/primitives.js';
-import { MemoryBlobStore } from '../shared/storage/memory/blobs.js';
 import { MemoryMetaStore } from '../shared/storage/memory/meta.js';
 import { allInOneApp } from './app.js';
 import type { FunctionEnv } from './define.js';
+import { memoryEnv } from './test-harness.js';
 
 const frame = encodeRequest(ApiKey.ApiVersions, 3, 1, 'replay-test', {
   clientSoftwareName: 'test',
@@ -22,13 +21,7 @@ const frame = encodeRequest(ApiKey.ApiVersions, 3, 1, 'replay-test', {
 });
 
 function env(meta = new MemoryMetaStore()): FunctionEnv {
-  return {
-    meta,
-    blobs: new MemoryBlobStore(),
-    config: { clusterId: 'c', nodeId: 0, autoCreateTopics: true, defaultPartitions: 1, topicDefaults: {} },
-    log: createLogger('test', () => {}),
-    now: Date.now,
-  };
+  return { ...memoryEnv(), meta };
 }
 
 async function signedHeaders(secret: string, body = frame, apiKey: number = ApiKey.ApiVersions): Promise<Headers> {

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Header } from '../shared/invocation.js';
-import { createLogger } from '../shared/log.js';
 import { decodeResponse, encodeRequest } from '../shared/protocol/frame.js';
 import { ApiKey, apis } from '../shared/protocol/generated/api-keys.js';
-import { MemoryBlobStore } from '../shared/storage/memory/blobs.js';
-import { MemoryMetaStore } from '../shared/storage/memory/meta.js';
 import { appFor } from './app.js';
-import type { FunctionEnv } from './define.js';
 import { allFunctions, functionNamed, functionsByName } from './registry.js';
-import { harness } from './test-harness.js';
+import { harness, memoryEnv } from './test-harness.js';
 
 /** A request frame at any version, valid or not: encoded at a valid version, then relabelled. */
 function frameAt(apiKey: ApiKey, version: number): Uint8Array {
@@ -66,14 +62,7 @@ describe('registry', () => {
     expect(functionNamed('ListOffsets')).toBe(functionNamed('list-offsets'));
     expect(functionNamed('EndTxn')).toBe(functionNamed('end-txn'));
     expect(() => functionNamed('write-txn-markers')).toThrow(/no function serves/);
-    const meta = new MemoryMetaStore();
-    const env: FunctionEnv = {
-      meta,
-      blobs: new MemoryBlobStore(),
-      config: { clusterId: 'c', nodeId: 1, autoCreateTopics: false, defaultPartitions: 1, topicDefaults: {} },
-      log: createLogger('test', () => {}),
-      now: Date.now,
-    };
+    const env = memoryEnv();
     const app = appFor(['Metadata', 'api-versions'], env, { secrets: [], requireSignature: false });
     const served = await app.fetch(
       new Request('http://f/kafka', { method: 'POST', body: frameAt(ApiKey.Metadata, 12) }),

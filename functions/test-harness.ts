@@ -37,28 +37,34 @@ export interface Harness {
   createTopic(name: string, partitions?: number, configs?: Record<string, string>): Promise<TopicRecord>;
 }
 
+/** What functions are handed in tests: memory stores, a silent log, the real clock; `config` over test defaults. */
+export function memoryEnv(
+  config: Partial<ClusterConfig> = {},
+): FunctionEnv & { readonly meta: MemoryMetaStore; readonly blobs: MemoryBlobStore } {
+  return {
+    meta: new MemoryMetaStore(),
+    blobs: new MemoryBlobStore(),
+    config: {
+      clusterId: 'test-cluster',
+      nodeId: 7,
+      autoCreateTopics: true,
+      defaultPartitions: 3,
+      topicDefaults: {},
+      ...config,
+    },
+    log: createLogger('test', () => {}),
+    now: Date.now,
+  };
+}
+
 export function harness(config: Partial<ClusterConfig> = {}): Harness {
   const started = Date.now();
-  const meta = new MemoryMetaStore();
-  const blobs = new MemoryBlobStore();
+  const env = memoryEnv(config);
   const h: Harness = {
     nowMs: Date.UTC(2024, 10, 24, 12, 0, 0),
-    meta,
-    blobs,
-    env: {
-      meta,
-      blobs,
-      config: {
-        clusterId: 'test-cluster',
-        nodeId: 7,
-        autoCreateTopics: true,
-        defaultPartitions: 3,
-        topicDefaults: {},
-        ...config,
-      },
-      log: createLogger('test', () => {}),
-      now: () => h.nowMs + (Date.now() - started),
-    },
+    meta: env.meta,
+    blobs: env.blobs,
+    env: { ...env, now: () => h.nowMs + (Date.now() - started) },
     async send(frame, headers = {}) {
       const app = allInOneApp(h.env, { secrets: [], requireSignature: false });
       return app.fetch(new Request('http://f/kafka', { method: 'POST', body: frame, headers }));
@@ -71,7 +77,13 @@ export function harness(config: Partial<ClusterConfig> = {}): Harness {
       return decoded.body;
     },
     async createTopic(name, partitions = 1, configs = {}) {
-      const result = await meta.topics.createTopic({ name, id: newTopicId(), partitions, configs, createdAt: h.nowMs });
+      const result = await env.meta.topics.createTopic({
+        name,
+        id: newTopicId(),
+        partitions,
+        configs,
+        createdAt: h.nowMs,
+      });
       if (!result.created) throw new Error(`topic ${name} exists`);
       return result.topic;
     },
