@@ -6,6 +6,7 @@
  * Redis and SeaweedFS), checks what each reported against the specification,
  * and renders the matrix client × step × broker.
  *
+ * Both brokers run with Kafka's default group settings (`group.initial.rebalance.delay.ms` 3000).
  * The two brokers run side by side, one client at a time on each. A run's
  * stdout and stderr are kept in `~/.cache/kafkaless/clients/<client>/logs/`.
  *
@@ -738,7 +739,10 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<Matrix> {
   let referenceVersion: string | undefined;
   const starting = brokers.map(async (name): Promise<RunningBroker> => {
     if (name === 'kafkaless') return startKafkaless(options.backends);
-    const reference = await startReferenceBroker();
+    // Kafka's default group settings, as Kafkaless runs here: a new group waits 3 s for more members
+    // before its first rebalance. A client that cannot pause partitions (kcat) needs that window for both
+    // of its members to join before the first one drains the topic alone.
+    const reference = await startReferenceBroker({ config: { 'group.initial.rebalance.delay.ms': '3000' } });
     referenceVersion = reference.version;
     return reference;
   });
