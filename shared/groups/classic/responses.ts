@@ -9,7 +9,7 @@ import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import type { JoinGroupResponse } from '../../protocol/generated/join-group.js';
 import type { ListGroupsResponseListedGroup } from '../../protocol/generated/list-groups.js';
 import type { SyncGroupResponse } from '../../protocol/generated/sync-group.js';
-import type { ClassicGroup, ClassicMember } from './state.js';
+import type { ClassicGroup, ClassicMember, GenerationMember } from './state.js';
 
 /** DescribeGroups' authorizedOperations when the client did not ask for them. */
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
@@ -48,14 +48,17 @@ export function joinSuccessResponse(
     leader: options.leader ?? group.leaderId ?? '',
     skipAssignment: options.skipAssignment ?? false,
     memberId,
-    members: options.withMembers
-      ? group.members.map((m) => ({
-          memberId: m.memberId,
-          groupInstanceId: m.groupInstanceId,
-          metadata: metadataFor(m, group.protocolName),
-        }))
-      : [],
+    members: options.withMembers ? memberList(group) : [],
   };
+}
+
+/** The members as a leader's JoinGroup response lists them, each with its metadata for the chosen protocol. */
+export function memberList(group: ClassicGroup): GenerationMember[] {
+  return group.members.map((m) => ({
+    memberId: m.memberId,
+    groupInstanceId: m.groupInstanceId,
+    metadata: metadataFor(m, group.protocolName),
+  }));
 }
 
 function metadataFor(m: ClassicMember, protocolName: string | null): Uint8Array {
@@ -116,13 +119,16 @@ export function joinResult(
       // a client that got the id from MEMBER_ID_REQUIRED its id (kafkajs rejoins without one), and the
       // rebalance would wait out the abandoned member's session.
       // Its leader too: the one that generation's other members were told, even if it left since.
+      const leads = group.generationLeaderId === memberId;
       const response = joinSuccessResponse(group, memberId, requestVersion, {
-        withMembers: group.generationLeaderId === memberId,
+        withMembers: false,
         leader: group.generationLeaderId ?? '',
       });
-      // The leader gets that generation's members: those added since are new.
-      const inGeneration = new Set(group.members.filter((each) => !each.isNew).map((each) => each.memberId));
-      return { ...response, members: response.members.filter((each) => inGeneration.has(each.memberId)) };
+      if (!leads) return response;
+      // The leader gets that generation's members as it completed, with those that left since.
+      if (group.generationMembers !== null) return { ...response, members: group.generationMembers };
+      // A group stored before the list was kept: those still in the generation (the ones added since are new).
+      return { ...response, members: memberList(group).filter((_, i) => !group.members[i]!.isNew) };
     }
     default:
       return joinErrorResponse(ErrorCode.UNKNOWN_MEMBER_ID, memberId, requestVersion);

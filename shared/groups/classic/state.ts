@@ -42,6 +42,13 @@ export interface ClassicMember {
   lastJoinReason: string | null;
 }
 
+/** One entry of the member list a generation's leader is sent: its metadata for the chosen protocol. */
+export interface GenerationMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  metadata: Uint8Array;
+}
+
 /** A member id handed out with MEMBER_ID_REQUIRED, not yet a member. */
 export interface PendingMember {
   memberId: string;
@@ -74,6 +81,12 @@ export interface ClassicGroup {
    * must still be told the leader the others were told.
    */
   generationLeaderId: string | null;
+  /**
+   * The member list this generation's leader is sent, as the join phase completed; kept until the
+   * leader syncs. Members may leave, or rejoin with new metadata, once the next rebalance begins: a
+   * leader that reads its answer only then still gets the list Kafka sent it at the completion.
+   */
+  generationMembers: GenerationMember[] | null;
   /** In the order they were added; a removed leader is replaced by the first. */
   members: ClassicMember[];
   pendingMembers: PendingMember[];
@@ -120,6 +133,7 @@ export function newClassicGroup(groupId: string, now: number): ClassicGroup {
     protocolName: null,
     leaderId: null,
     generationLeaderId: null,
+    generationMembers: null,
     members: [],
     pendingMembers: [],
     staticMembers: {},
@@ -148,7 +162,14 @@ type StoredMember = Omit<ClassicMember, 'protocols' | 'assignment'> & {
   assignment: string;
 };
 
-type StoredGroup = Omit<ClassicGroup, 'members'> & { format: number; kind: 'classic'; members: StoredMember[] };
+type StoredGenerationMember = Omit<GenerationMember, 'metadata'> & { metadata: string };
+
+type StoredGroup = Omit<ClassicGroup, 'members' | 'generationMembers'> & {
+  format: number;
+  kind: 'classic';
+  members: StoredMember[];
+  generationMembers: StoredGenerationMember[] | null;
+};
 
 const toBase64 = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -164,6 +185,7 @@ export function encodeGroup(group: ClassicGroup): string {
       protocols: m.protocols.map((p) => ({ name: p.name, metadata: toBase64(p.metadata) })),
       assignment: toBase64(m.assignment),
     })),
+    generationMembers: group.generationMembers?.map((m) => ({ ...m, metadata: toBase64(m.metadata) })) ?? null,
   };
   return JSON.stringify(stored);
 }
@@ -174,11 +196,13 @@ export function decodeGroup(text: string): ClassicGroup {
   if (stored.kind !== 'classic' || stored.format !== FORMAT) {
     throw new Error(`not a classic group state of format ${FORMAT}`);
   }
-  const { format: _format, kind: _kind, members, ...rest } = stored;
+  const { format: _format, kind: _kind, members, generationMembers, ...rest } = stored;
   return {
     ...rest,
     // Values stored before the field existed: the current leader is the best guess.
     generationLeaderId: (rest as { generationLeaderId?: string | null }).generationLeaderId ?? rest.leaderId,
+    // Before that field existed, none (a late leader gets the members that are still in the generation).
+    generationMembers: generationMembers?.map((m) => ({ ...m, metadata: fromBase64(m.metadata) })) ?? null,
     members: members.map((m) => ({
       ...m,
       protocols: m.protocols.map((p) => ({ name: p.name, metadata: fromBase64(p.metadata) })),

@@ -398,6 +398,54 @@ group('JoinGroup', () => {
     expect(h.joined(b)).toMatchObject({ generationId: generation + 2, leader: b });
   });
 
+  it("sends a leader answered late the generation's member list as it completed, with those that left or changed since", () => {
+    const { h, a, b, generation } = stableGroupOfTwo();
+    const c = h.joinDynamic({ clientId: 'c' });
+    h.join({ memberId: a });
+    h.join({ memberId: b });
+    expect(h.state).toMatchObject({ state: 'CompletingRebalance', generationId: generation + 1, leaderId: a });
+    const metadataOfB = h.state.members.find((m) => m.memberId === b)!.protocols[0]!.metadata;
+    // Before a read its answer: c leaves, which begins the next rebalance, and b rejoins with new metadata.
+    h.leave({ members: [{ memberId: c, groupInstanceId: null, reason: null }] });
+    h.join({ memberId: b, protocols: [{ name: 'range', metadata: bytes(9) }] });
+    expect(h.state.state).toBe('PreparingRebalance');
+    // Kafka answered a's parked JoinGroup when the generation completed: all three, b with its metadata then.
+    const answer = h.joinResult(a);
+    expect(answer).toMatchObject({ errorCode: ErrorCode.NONE, generationId: generation + 1, leader: a });
+    const members = answer === 'pending' ? [] : answer.members;
+    expect(members.map((m) => m.memberId)).toEqual([a, b, c]);
+    expect(members.find((m) => m.memberId === b)!.metadata).toEqual(metadataOfB);
+    expect(metadataOfB).not.toEqual(bytes(9));
+    // Stored and read back the same.
+    expect(decodeGroup(encodeGroup(h.state)).generationMembers).toEqual(h.state.generationMembers);
+  });
+
+  it('keeps the member list only until the leader syncs', () => {
+    const { h, a, b, generation } = stableGroupOfTwo();
+    expect(h.state.generationMembers).toBeNull();
+    h.join({ memberId: a });
+    h.join({ memberId: b });
+    expect(h.state.generationMembers?.map((m) => m.memberId)).toEqual([a, b]);
+    h.sync(syncInput(a, generation + 1));
+    expect(h.state).toMatchObject({ state: 'Stable', generationMembers: null });
+  });
+
+  it('answers a late leader of a group stored without the member list with the members still in the generation', () => {
+    const { h, a, b } = stableGroupOfTwo();
+    const c = h.joinDynamic({ clientId: 'c' });
+    h.join({ memberId: a });
+    h.join({ memberId: b });
+    h.leave({ members: [{ memberId: c, groupInstanceId: null, reason: null }] });
+    const d = h.joinDynamic({ clientId: 'd' });
+    const stored = JSON.parse(encodeGroup(h.state)) as Record<string, unknown>;
+    delete stored.generationMembers;
+    h.stored = JSON.stringify(stored);
+    expect(h.state.generationMembers).toBeNull();
+    const answer = h.joinResult(a);
+    expect(answer === 'pending' ? [] : answer.members.map((m) => m.memberId)).toEqual([a, b]);
+    expect(h.state.members.map((m) => m.memberId)).toContain(d);
+  });
+
   it('reads a group stored without its generation leader as led by its current leader', () => {
     const { h, a } = stableGroupOfTwo();
     const stored = JSON.parse(encodeGroup(h.state)) as Record<string, unknown>;

@@ -17,7 +17,13 @@ import type { HeartbeatResponse } from '../../protocol/generated/heartbeat.js';
 import type { JoinGroupResponse } from '../../protocol/generated/join-group.js';
 import type { LeaveGroupResponse, LeaveGroupResponseMemberResponse } from '../../protocol/generated/leave-group.js';
 import type { SyncGroupResponse } from '../../protocol/generated/sync-group.js';
-import { joinErrorResponse, joinSuccessResponse, syncErrorResponse, syncSuccessResponse } from './responses.js';
+import {
+  joinErrorResponse,
+  joinSuccessResponse,
+  memberList,
+  syncErrorResponse,
+  syncSuccessResponse,
+} from './responses.js';
 import {
   type ClassicGroup,
   type ClassicGroupConfig,
@@ -289,12 +295,14 @@ function completeJoin(group: ClassicGroup, t: number): void {
   group.generationId += 1;
   group.pendingSyncMembers = [];
   group.generationLeaderId = group.members.length === 0 ? null : group.leaderId;
+  group.generationMembers = null;
   if (group.members.length === 0) {
     group.protocolName = null;
     transitionTo(group, 'Empty', t);
     return;
   }
   group.protocolName = selectProtocol(group);
+  group.generationMembers = memberList(group);
   transitionTo(group, 'CompletingRebalance', t);
   for (const m of group.members) {
     m.awaitingJoin = false;
@@ -709,6 +717,8 @@ export function sync(state: ClassicGroup | null, input: SyncInput, now: number, 
     const given = new Map(input.assignments.map((a) => [a.memberId, a.assignment]));
     for (const each of group.members) each.assignment = new Uint8Array(given.get(each.memberId) ?? new Uint8Array(0));
     propagateAssignment(group, now);
+    // The leader read its member list before it could sync.
+    group.generationMembers = null;
     transitionTo(group, 'Stable', now);
     sweep(group, now, config);
     return { state: group, outcome: { kind: 'reply', response: syncSuccessResponse(group, m) } };
