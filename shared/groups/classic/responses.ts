@@ -52,9 +52,9 @@ export function joinSuccessResponse(
   };
 }
 
-/** The members as a leader's JoinGroup response lists them, each with its metadata for the chosen protocol. */
-export function memberList(group: ClassicGroup): GenerationMember[] {
-  return group.members.map((m) => ({
+/** Members (all by default) as a leader's JoinGroup response lists them: each with its metadata for the chosen protocol. */
+export function memberList(group: ClassicGroup, members = group.members): GenerationMember[] {
+  return members.map((m) => ({
     memberId: m.memberId,
     groupInstanceId: m.groupInstanceId,
     metadata: metadataFor(m, group.protocolName),
@@ -128,7 +128,8 @@ export function joinResult(
       // The leader gets that generation's members as it completed, with those that left since.
       if (group.generationMembers !== null) return { ...response, members: group.generationMembers };
       // A group stored before the list was kept: those still in the generation (the ones added since are new).
-      return { ...response, members: memberList(group).filter((_, i) => !group.members[i]!.isNew) };
+      const stillIn = group.members.filter((each) => !each.isNew);
+      return { ...response, members: memberList(group, stillIn) };
     }
     default:
       return joinErrorResponse(ErrorCode.UNKNOWN_MEMBER_ID, memberId, requestVersion);
